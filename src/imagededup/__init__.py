@@ -1,0 +1,8 @@
+"""imagededup: find duplicate and near-duplicate images."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("imagededup")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"

@@ -1,0 +1,132 @@
+"""Decode any image file or array into the RGB pixels that every method works on.
+
+One decoder serves every method, so a CNN and a hash see the same picture: EXIF orientation is
+applied, transparency is composited on white, grey, palette, CMYK and 16-bit images become 8-bit
+RGB, animations give their first frame. JPEGs much larger than the wanted size are decoded at a
+reduced DCT scale (draft mode), which is several times faster and uses a fraction of the memory.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+_ORIENTATION_TAG = 0x0112
+_ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
+_HIGH_DEPTH_MODES = frozenset({"I", "F", "I;16", "I;16B", "I;16L", "I;16N"})
+
+
+class DecodeError(Exception):
+    """A file that cannot be turned into pixels; the message is the reason shown to the user."""
+
+
+def max_pixels() -> int | None:
+    """Largest image (in pixels, after draft scaling) that is decoded: Pillow's bomb limit."""
+    return Image.MAX_IMAGE_PIXELS
+
+
+def load_image(source: str | os.PathLike[str] | np.ndarray, size: int | None = None) -> np.ndarray:
+    """Decode ``source`` (a path or a uint8 array) to an ``HxWx3`` uint8 RGB array.
+
+    With ``size``, the result is squashed to ``size x size`` (the input of the CNN models); JPEGs
+    are then drafted to no less than twice that size before decoding. Raises ``DecodeError``.
+    """
+    image = image_from_array(source) if isinstance(source, np.ndarray) else open_image(source, size)
+    try:
+        rgb = to_rgb(image)
+        if size is not None and rgb.size != (size, size):
+            rgb = rgb.resize((size, size), Image.Resampling.BILINEAR)
+        return np.asarray(rgb, dtype=np.uint8)
+    except (OSError, ValueError, SyntaxError, MemoryError) as exc:
+        raise DecodeError(f"cannot decode image: {exc}") from exc
+    finally:
+        image.close()
+
+
+def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.Image:
+    """Open ``path`` lazily, draft a large JPEG towards ``2*size`` and apply EXIF orientation.
+
+    The pixel count is checked against the bomb limit before anything is decoded.
+    """
+    path = Path(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(path)
+    except Image.DecompressionBombError as exc:
+        raise DecodeError(f"too large to decode safely ({exc})") from exc
+    except FileNotFoundError as exc:
+        raise DecodeError("file not found (deleted or moved after listing?)") from exc
+    except IsADirectoryError as exc:
+        raise DecodeError("is a directory") from exc
+    except PermissionError as exc:
+        raise DecodeError("permission denied") from exc
+    except Image.UnidentifiedImageError as exc:
+        reason = "empty file" if _is_empty(path) else "not an image or unsupported format"
+        raise DecodeError(reason) from exc
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise DecodeError(f"cannot open image: {exc}") from exc
+    try:
+        if size is not None and image.format in ("JPEG", "MPO"):
+            image.draft("RGB", (2 * size, 2 * size))
+        limit = max_pixels()
+        if limit is not None and image.width * image.height > limit:
+            raise DecodeError(
+                f"too large to decode safely ({image.width}x{image.height} pixels, limit {limit};"
+                " raise PIL.Image.MAX_IMAGE_PIXELS to allow it)"
+            )
+        image.load()
+        if image.getexif().get(_ORIENTATION_TAG, 1) != 1:
+            image = ImageOps.exif_transpose(image)
+    except DecodeError:
+        image.close()
+        raise
+    except (OSError, ValueError, SyntaxError, MemoryError) as exc:
+        image.close()
+        raise DecodeError(f"cannot decode image: {exc}") from exc
+    return image
+
+
+def image_from_array(array: np.ndarray) -> Image.Image:
+    """Wrap an ``HxW``, ``HxWx3`` or ``HxWx4`` uint8 array as a Pillow image."""
+    if array.dtype != np.uint8:
+        raise ValueError(f"image_array must have dtype uint8, got {array.dtype}")
+    if array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4)):
+        if array.shape[0] == 0 or array.shape[1] == 0:
+            raise ValueError(f"image_array is empty (shape {array.shape})")
+        return Image.fromarray(np.ascontiguousarray(array))
+    raise ValueError(f"image_array must have shape HxW, HxWx3 or HxWx4, got {array.shape}")
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to 8-bit RGB, compositing transparency on white."""
+    if image.mode in _HIGH_DEPTH_MODES:
+        image = _to_8bit(image)
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    elif image.mode == "P":
+        image = image.convert("RGB")
+    if image.mode in _ALPHA_MODES:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image if image.mode == "RGB" else image.convert("RGB")
+
+
+def _to_8bit(image: Image.Image) -> Image.Image:
+    """Scale a 16-bit or float grey image to 8 bits instead of clipping it as Pillow does."""
+    values = np.asarray(image, dtype=np.float64)
+    top = values.max() if values.size else 0.0
+    scale = 1.0 if top <= 255 else (257.0 if top <= 65535 else 255.0 / top)
+    return Image.fromarray(np.clip(values / scale, 0, 255).astype(np.uint8), mode="L")
+
+
+def _is_empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False

@@ -1,0 +1,167 @@
+"""CNN: find duplicates by the cosine similarity of copy-detection CNN features."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from imagededup.features import encode_files
+from imagededup.groups import files_to_remove
+from imagededup.images.decode import DecodeError, load_image
+from imagededup.images.discover import list_images
+from imagededup.models.onnx import OnnxModelSpec
+from imagededup.models.registry import DEFAULT_MODEL, load_encoder
+from imagededup.results import DuplicateMap, duplicate_map, save_json
+from imagededup.search.exact import similar_pairs
+from imagededup.search.pairs import Pairs
+from imagededup.validation import (
+    check_one_source,
+    check_similarity_threshold,
+    stack_encoding_map,
+)
+
+PathLike = str | os.PathLike[str]
+
+
+class CNN:
+    """Find duplicates with CNN features, or compute the features of one image or a folder.
+
+    Features come from an ONNX embedding model (by default Meta's SSCD copy-detection descriptor,
+    distilled to a MobileNetV4, 512-d); two images are duplicates when the cosine similarity of
+    their features is at least ``min_similarity_threshold``.
+
+    Example:
+        >>> from imagededup.methods import CNN
+        >>> files_to_remove = CNN().find_duplicates_to_remove(image_dir="path/to/images")
+    """
+
+    def __init__(
+        self,
+        model: str | OnnxModelSpec = DEFAULT_MODEL,
+        batch_size: int = 64,
+        verbose: bool = True,
+    ) -> None:
+        """Load ``model`` (``"sscd_distilled"``, ``"sscd"``, ``"onnx:<path>"`` or a spec).
+
+        ``batch_size`` images are decoded and embedded together (64, as in imagededup);
+        ``verbose`` shows progress bars.
+        """
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.encoder = load_encoder(model)
+        self.batch_size = batch_size
+        self.verbose = verbose
+        self.skipped: dict[str, str] = {}
+        """Files of the last ``encode_images`` call that could not be decoded, with the reason."""
+
+    @property
+    def default_threshold(self) -> float:
+        """The model's calibrated ``min_similarity_threshold``."""
+        return self.encoder.default_threshold
+
+    def encode_image(
+        self, image_file: PathLike | None = None, image_array: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Feature vector (float32, unit length) of one image given as a file or a uint8 array.
+
+        Raises ``ValueError`` unless exactly one of the two is given, or if it cannot be decoded.
+        """
+        if (image_file is None) == (image_array is None):
+            raise ValueError("pass exactly one of image_file or image_array")
+        if image_array is not None and not isinstance(image_array, np.ndarray):
+            raise ValueError(f"image_array must be a numpy array, got {type(image_array)}")
+        try:
+            pixels = load_image(
+                image_file if image_array is None else image_array, self.encoder.input_size
+            )
+        except DecodeError as exc:
+            raise ValueError(f"cannot encode {image_file}: {exc}") from exc
+        return self.encoder.encode(pixels[None])[0]
+
+    def encode_images(
+        self, image_dir: PathLike, recursive: bool = False, num_enc_workers: int | None = None
+    ) -> dict[str, np.ndarray]:
+        """``{relative_path: feature_vector}`` for every decodable image in ``image_dir``.
+
+        Files that cannot be decoded are logged once each and listed in ``self.skipped``.
+        ``num_enc_workers`` decoding threads run beside inference (default: one per core).
+        """
+        listing = list_images(image_dir, recursive=recursive)
+        encoded = encode_files(
+            self.encoder, listing.paths, self.batch_size, num_enc_workers, progress=self.verbose
+        )
+        self.skipped = dict(listing.skipped)
+        self.skipped.update({listing.names[i]: why for i, why in encoded.failures.items()})
+        return {
+            listing.names[i]: vector
+            for i, vector in zip(encoded.indices, encoded.vectors, strict=True)
+        }
+
+    def find_duplicates(
+        self,
+        image_dir: PathLike | None = None,
+        encoding_map: dict[str, np.ndarray] | None = None,
+        min_similarity_threshold: float | None = None,
+        scores: bool = False,
+        outfile: PathLike | None = None,
+        recursive: bool = False,
+        num_enc_workers: int | None = None,
+    ) -> DuplicateMap:
+        """Duplicates of every file: ``{file: [dup, ...]}``, or ``{file: [(dup, score), ...]}``.
+
+        Pass a folder (``image_dir``) or precomputed features (``encoding_map``). Two files are
+        duplicates when their cosine similarity is at least ``min_similarity_threshold`` (default:
+        the model's calibrated value). Every file is a key; lists are sorted by descending score
+        (imagededup 0.3.3 kept file order; the seed asks for scores, which sorting makes useful).
+        ``outfile`` also writes the result as JSON.
+        """
+        names, pairs = self._search(
+            image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
+        )
+        result = duplicate_map(names, pairs, scores=scores)
+        if outfile is not None:
+            save_json(result, outfile)
+        return result
+
+    def find_duplicates_to_remove(
+        self,
+        image_dir: PathLike | None = None,
+        encoding_map: dict[str, np.ndarray] | None = None,
+        min_similarity_threshold: float | None = None,
+        outfile: PathLike | None = None,
+        recursive: bool = False,
+        num_enc_workers: int | None = None,
+    ) -> list[str]:
+        """Files to remove so that exactly one file of every duplicate group is left.
+
+        Groups are connected components of the duplicate pairs; the file kept is the first of its
+        group in input order (sorted names for a folder), so the answer is deterministic.
+        Nothing is deleted.
+        """
+        names, pairs = self._search(
+            image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
+        )
+        result = files_to_remove(names, pairs)
+        if outfile is not None:
+            save_json(result, outfile)
+        return result
+
+    def _search(
+        self,
+        image_dir: PathLike | None,
+        encoding_map: dict[str, np.ndarray] | None,
+        min_similarity_threshold: float | None,
+        recursive: bool,
+        num_enc_workers: int | None,
+    ) -> tuple[list[str], Pairs]:
+        check_one_source(image_dir, encoding_map)
+        threshold = check_similarity_threshold(
+            self.default_threshold if min_similarity_threshold is None else min_similarity_threshold
+        )
+        if image_dir is not None:
+            encoding_map = self.encode_images(image_dir, recursive, num_enc_workers)
+        names, vectors = stack_encoding_map(encoding_map)
+        if not names:
+            return names, Pairs.empty()
+        return names, similar_pairs(vectors, threshold)

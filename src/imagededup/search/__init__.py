@@ -1,0 +1,6 @@
+"""Search: vectors or hashes in, matched ``Pairs`` out."""
+
+from imagededup.search.exact import cross_pairs, similar_pairs
+from imagededup.search.pairs import Pairs
+
+__all__ = ["Pairs", "cross_pairs", "similar_pairs"]

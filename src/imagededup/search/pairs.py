@@ -1,0 +1,33 @@
+"""The output of every search: matched pairs as three parallel arrays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Matches ``(first[k], second[k])`` with similarity (or distance) ``scores[k]``."""
+
+    first: np.ndarray
+    second: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def empty(cls, score_dtype: type = np.float32) -> Pairs:
+        return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, score_dtype))
+
+    @classmethod
+    def concat(cls, parts: list[Pairs]) -> Pairs:
+        if not parts:
+            return cls.empty()
+        return cls(
+            np.concatenate([p.first for p in parts]),
+            np.concatenate([p.second for p in parts]),
+            np.concatenate([p.scores for p in parts]),
+        )
+
+    def __len__(self) -> int:
+        return len(self.first)

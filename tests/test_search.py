@@ -1,0 +1,60 @@
+"""Exact search against a brute-force reference, and pairs -> groups."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imagededup.groups import connected_groups, files_to_remove
+from imagededup.models.onnx import normalize
+from imagededup.search import Pairs, cross_pairs, similar_pairs
+
+
+def brute_force(vectors, threshold):
+    sims = vectors @ vectors.T
+    i, j = np.nonzero(np.triu(sims >= threshold - 1e-6, k=1))
+    return set(zip(i.tolist(), j.tolist(), strict=True))
+
+
+def test_similar_pairs_match_brute_force():
+    rng = np.random.default_rng(0)
+    base = normalize(rng.normal(size=(300, 32)))
+    noisy = normalize(base[:100] + rng.normal(scale=0.3, size=(100, 32)))
+    vectors = np.concatenate([base, noisy])
+    for threshold in (0.3, 0.7, 0.95):
+        pairs = similar_pairs(vectors, threshold)
+        assert set(zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)) == brute_force(
+            vectors, threshold
+        )
+        expected = np.einsum("ij,ij->i", vectors[pairs.first], vectors[pairs.second])
+        np.testing.assert_allclose(pairs.scores, expected, atol=1e-5)
+
+
+def test_threshold_is_inclusive_and_identical_vectors_match_at_one():
+    v = normalize(np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0], [3.0, 2.0, 1.0]]))
+    pairs = similar_pairs(v, 1.0)
+    assert list(zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)) == [(0, 1)]
+    assert pairs.scores.max() <= 1.0
+
+
+def test_blocked_queries(monkeypatch):
+    import imagededup.search.exact as exact
+
+    monkeypatch.setattr(exact, "QUERY_BLOCK", 7)
+    rng = np.random.default_rng(1)
+    vectors = normalize(rng.normal(size=(50, 8)))
+    assert len(similar_pairs(vectors, 0.5)) == len(brute_force(vectors, 0.5))
+
+
+def test_cross_pairs_between_two_sets():
+    q = normalize(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    b = normalize(np.array([[1.0, 0.01], [-1.0, 0.0], [0.0, 1.0]]))
+    found = cross_pairs(q, b, 0.9)
+    assert sorted(zip(found.first.tolist(), found.second.tolist(), strict=True)) == [(0, 0), (1, 2)]
+
+
+def test_groups_are_connected_components():
+    pairs = Pairs(np.array([0, 1, 5]), np.array([1, 2, 6]), np.ones(3, np.float32))
+    assert connected_groups(7, pairs) == [[0, 1, 2], [5, 6]]
+    names = list("abcdefg")
+    assert files_to_remove(names, pairs) == ["b", "c", "g"]
+    assert files_to_remove(names, Pairs.empty()) == []
