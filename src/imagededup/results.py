@@ -7,22 +7,35 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from imagededup.search.pairs import Pairs
 
 DuplicateMap = dict[str, list[str]] | dict[str, list[tuple[str, float]]]
 
 
 def duplicate_map(names: Sequence[str], pairs: Pairs, scores: bool = False) -> DuplicateMap:
-    """``{name: [duplicate, ...]}`` for every name, symmetric, best score first.
+    """``{name: [duplicate, ...]}`` for every name of a self-search, symmetric, best first.
 
     With ``scores``, each duplicate is a ``(name, score)`` tuple with a plain float score.
     """
-    matches: dict[str, list[tuple[str, float]]] = {name: [] for name in names}
-    for a, b, s in zip(
+    both_ways = Pairs(
+        np.concatenate([pairs.first, pairs.second]),
+        np.concatenate([pairs.second, pairs.first]),
+        np.concatenate([pairs.scores, pairs.scores]),
+    )
+    return match_map(names, names, both_ways, scores=scores)
+
+
+def match_map(
+    queries: Sequence[str], base: Sequence[str], pairs: Pairs, scores: bool = False
+) -> DuplicateMap:
+    """``{query: [base match, ...]}`` for every query, best score first (ties by name)."""
+    matches: dict[str, list[tuple[str, float]]] = {name: [] for name in queries}
+    for q, b, s in zip(
         pairs.first.tolist(), pairs.second.tolist(), pairs.scores.tolist(), strict=True
     ):
-        matches[names[a]].append((names[b], s))
-        matches[names[b]].append((names[a], s))
+        matches[queries[q]].append((base[b], s))
     for found in matches.values():
         found.sort(key=lambda item: (-item[1], item[0]))
     if scores:

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+DECODER_VERSION = 1
+"""Bumped whenever decoding changes the pixels a model sees, which invalidates cached vectors."""
 _ORIENTATION_TAG = 0x0112
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _HIGH_DEPTH_MODES = frozenset({"I", "F", "I;16", "I;16B", "I;16L", "I;16N"})

@@ -10,11 +10,13 @@ from imagededup.features import encode_files
 from imagededup.groups import files_to_remove
 from imagededup.images.decode import DecodeError, load_image
 from imagededup.images.discover import list_images
+from imagededup.index import Index
 from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
 from imagededup.results import DuplicateMap, duplicate_map, save_json
-from imagededup.search.exact import similar_pairs
+from imagededup.search.auto import self_pairs
 from imagededup.search.pairs import Pairs
+from imagededup.store import EmbeddingStore
 from imagededup.validation import (
     check_one_source,
     check_similarity_threshold,
@@ -41,17 +43,21 @@ class CNN:
         model: str | OnnxModelSpec = DEFAULT_MODEL,
         batch_size: int = 64,
         verbose: bool = True,
+        cache: PathLike | None = None,
     ) -> None:
         """Load ``model`` (``"sscd_distilled"``, ``"sscd"``, ``"onnx:<path>"`` or a spec).
 
         ``batch_size`` images are decoded and embedded together (64, as in imagededup);
-        ``verbose`` shows progress bars.
+        ``verbose`` shows progress bars; ``cache`` is an SQLite file that keeps the vectors of
+        files already encoded (keyed by path, size, mtime and model), so re-runs only encode
+        new or changed files and an interrupted run resumes.
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.encoder = load_encoder(model)
         self.batch_size = batch_size
         self.verbose = verbose
+        self.store = None if cache is None else EmbeddingStore(cache, self.encoder.model_id)
         self.skipped: dict[str, str] = {}
         """Files of the last ``encode_images`` call that could not be decoded, with the reason."""
 
@@ -87,16 +93,27 @@ class CNN:
         Files that cannot be decoded are logged once each and listed in ``self.skipped``.
         ``num_enc_workers`` decoding threads run beside inference (default: one per core).
         """
+        names, vectors = self.encode_matrix(image_dir, recursive, num_enc_workers)
+        return dict(zip(names, vectors, strict=True))
+
+    def encode_matrix(
+        self, image_dir: PathLike, recursive: bool = False, num_enc_workers: int | None = None
+    ) -> tuple[list[str], np.ndarray]:
+        """Like ``encode_images``, as a list of names and one ``N x D`` matrix (less memory)."""
         listing = list_images(image_dir, recursive=recursive)
+        if self.store is not None:
+            self.store.prune(listing.root)
         encoded = encode_files(
-            self.encoder, listing.paths, self.batch_size, num_enc_workers, progress=self.verbose
+            self.encoder,
+            listing.paths,
+            self.batch_size,
+            num_enc_workers,
+            progress=self.verbose,
+            store=self.store,
         )
         self.skipped = dict(listing.skipped)
         self.skipped.update({listing.names[i]: why for i, why in encoded.failures.items()})
-        return {
-            listing.names[i]: vector
-            for i, vector in zip(encoded.indices, encoded.vectors, strict=True)
-        }
+        return [listing.names[i] for i in encoded.indices], encoded.vectors
 
     def find_duplicates(
         self,
@@ -107,6 +124,7 @@ class CNN:
         outfile: PathLike | None = None,
         recursive: bool = False,
         num_enc_workers: int | None = None,
+        against: Index | PathLike | None = None,
     ) -> DuplicateMap:
         """Duplicates of every file: ``{file: [dup, ...]}``, or ``{file: [(dup, score), ...]}``.
 
@@ -115,11 +133,19 @@ class CNN:
         the model's calibrated value). Every file is a key; lists are sorted by descending score
         (imagededup 0.3.3 kept file order; the seed asks for scores, which sorting makes useful).
         ``outfile`` also writes the result as JSON.
+
+        With ``against`` (an ``Index`` or a folder of reference images), each file is instead
+        matched against that collection only: ``{file: [reference duplicate, ...]}``.
         """
-        names, pairs = self._search(
-            image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
-        )
-        result = duplicate_map(names, pairs, scores=scores)
+        if against is not None:
+            result = self._reference_index(against, recursive).search(
+                image_dir, encoding_map, min_similarity_threshold, scores, recursive
+            )
+        else:
+            names, pairs = self._search(
+                image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
+            )
+            result = duplicate_map(names, pairs, scores=scores)
         if outfile is not None:
             save_json(result, outfile)
         return result
@@ -160,8 +186,14 @@ class CNN:
             self.default_threshold if min_similarity_threshold is None else min_similarity_threshold
         )
         if image_dir is not None:
-            encoding_map = self.encode_images(image_dir, recursive, num_enc_workers)
-        names, vectors = stack_encoding_map(encoding_map)
+            names, vectors = self.encode_matrix(image_dir, recursive, num_enc_workers)
+        else:
+            names, vectors = stack_encoding_map(encoding_map)
         if not names:
             return names, Pairs.empty()
-        return names, similar_pairs(vectors, threshold)
+        return names, self_pairs(vectors, threshold)
+
+    def _reference_index(self, against: Index | PathLike, recursive: bool) -> Index:
+        if isinstance(against, Index):
+            return against
+        return Index(cnn=self).add(image_dir=against, recursive=recursive)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,6 +11,8 @@ from typing import Literal
 
 import numpy as np
 import onnxruntime as ort
+
+from imagededup.images.decode import DECODER_VERSION
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,16 @@ class OnnxEncoder:
     @property
     def default_threshold(self) -> float:
         return self.spec.default_threshold
+
+    @functools.cached_property
+    def model_id(self) -> str:
+        """Identifies what produced a vector (weights, input, preprocessing), for the cache."""
+        digest = hashlib.sha256(Path(self.spec.path).read_bytes()).hexdigest()[:16]
+        spec = self.spec
+        return (
+            f"{spec.name}|{digest}|{spec.input_size}|{spec.layout}|{spec.input_dtype}"
+            f"|{spec.mean}|{spec.std}|decode-v{DECODER_VERSION}"
+        )
 
     def encode(self, pixels: np.ndarray) -> np.ndarray:
         """Embed a ``NxSxSx3`` uint8 RGB batch; returns ``NxD`` float32 rows of unit length."""

@@ -1,6 +1,7 @@
 """Search: vectors or hashes in, matched ``Pairs`` out."""
 
+from imagededup.search.ann import approximate_similar_pairs
 from imagededup.search.exact import cross_pairs, similar_pairs
 from imagededup.search.pairs import Pairs
 
-__all__ = ["Pairs", "cross_pairs", "similar_pairs"]
+__all__ = ["Pairs", "approximate_similar_pairs", "cross_pairs", "similar_pairs"]

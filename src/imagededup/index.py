@@ -1,0 +1,141 @@
+"""A reference collection of image embeddings to check new images against, saved as one file.
+
+Build it once (``add`` a folder or an encoding map), ``save`` it, ``load`` it later and
+``search`` new images without encoding the collection again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from imagededup.results import DuplicateMap, match_map
+from imagededup.search.auto import base_index, query_pairs
+from imagededup.search.pairs import Pairs
+from imagededup.validation import check_one_source, check_similarity_threshold, stack_encoding_map
+
+if TYPE_CHECKING:
+    import faiss
+
+    from imagededup.methods.cnn import CNN
+
+FORMAT_VERSION = 1
+PathLike = str | os.PathLike[str]
+
+
+class Index:
+    """Named, unit-length embeddings of one model, searchable by cosine similarity.
+
+    ``approximate``: None picks exact search up to ``EXACT_MAX_VECTORS`` and IVF above;
+    True/False force it.
+    """
+
+    def __init__(self, cnn: CNN | None = None, approximate: bool | None = None) -> None:
+        self._cnn = cnn
+        self.approximate = approximate
+        self.names: list[str] = []
+        self.vectors = np.empty((0, 0), np.float32)
+        self._faiss: faiss.Index | None = None
+
+    @property
+    def cnn(self) -> CNN:
+        """The encoder for files added or searched (the default CNN unless one was given)."""
+        if self._cnn is None:
+            from imagededup.methods.cnn import CNN
+
+            self._cnn = CNN(verbose=False)
+        return self._cnn
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def add(
+        self,
+        image_dir: PathLike | None = None,
+        encoding_map: dict[str, np.ndarray] | None = None,
+        recursive: bool = False,
+    ) -> Index:
+        """Add a folder's images or an encoding map; a name already present gets the new vector."""
+        names, vectors = self._vectors(image_dir, encoding_map, recursive)
+        if len(names) == 0:
+            return self
+        if len(self.names) and vectors.shape[1] != self.vectors.shape[1]:
+            raise ValueError(
+                f"vectors of length {vectors.shape[1]} cannot join an index of length"
+                f" {self.vectors.shape[1]} (another model?)"
+            )
+        position = {name: i for i, name in enumerate(self.names)}
+        fresh = [k for k, name in enumerate(names) if name not in position]
+        stale = [k for k, name in enumerate(names) if name in position]
+        merged = self.vectors if len(self.names) else np.empty((0, vectors.shape[1]), np.float32)
+        merged = np.concatenate([merged, vectors[fresh]])
+        merged[[position[names[k]] for k in stale]] = vectors[stale]
+        self.names += [names[k] for k in fresh]
+        self.vectors = merged
+        self._faiss = None
+        return self
+
+    def search(
+        self,
+        image_dir: PathLike | None = None,
+        encoding_map: dict[str, np.ndarray] | None = None,
+        min_similarity_threshold: float | None = None,
+        scores: bool = False,
+        recursive: bool = False,
+    ) -> DuplicateMap:
+        """``{query: [indexed duplicate, ...]}`` for every query image, best match first."""
+        threshold = check_similarity_threshold(
+            self.cnn.default_threshold
+            if min_similarity_threshold is None
+            else min_similarity_threshold
+        )
+        names, vectors = self._vectors(image_dir, encoding_map, recursive)
+        if len(names) and len(self.names) and vectors.shape[1] != self.vectors.shape[1]:
+            raise ValueError("query vectors and index vectors differ in length (another model?)")
+        if not len(self.names) or not len(names):
+            return match_map(names, self.names, Pairs.empty(), scores)
+        if self._faiss is None:
+            self._faiss = base_index(self.vectors, self.approximate)
+        return match_map(names, self.names, query_pairs(self._faiss, vectors, threshold), scores)
+
+    def save(self, path: PathLike) -> Path:
+        """Write names, vectors and the model's id to ``path`` (a ``.npz`` file)."""
+        meta = {"format": FORMAT_VERSION, "model": self.cnn.encoder.model_id}
+        path = Path(path)
+        with path.open("wb") as handle:
+            np.savez(
+                handle,
+                vectors=self.vectors,
+                names=np.array(json.dumps(self.names)),
+                meta=np.array(json.dumps(meta)),
+            )
+        return path
+
+    @classmethod
+    def load(cls, path: PathLike, cnn: CNN | None = None, approximate: bool | None = None) -> Index:
+        """Read an index written by ``save``; refuses one made with another model than ``cnn``'s."""
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["meta"]))
+            index = cls(cnn, approximate)
+            if meta.get("format") != FORMAT_VERSION:
+                raise ValueError(f"{path}: index format {meta.get('format')}, not {FORMAT_VERSION}")
+            if meta["model"] != index.cnn.encoder.model_id:
+                raise ValueError(
+                    f"{path} was built with model {meta['model']!r},"
+                    f" not {index.cnn.encoder.model_id!r}: pass CNN(model=...) of that model"
+                )
+            index.names = json.loads(str(data["names"]))
+            index.vectors = np.array(data["vectors"], dtype=np.float32)
+        return index
+
+    def _vectors(
+        self, image_dir: PathLike | None, encoding_map: dict | None, recursive: bool
+    ) -> tuple[list[str], np.ndarray]:
+        check_one_source(image_dir, encoding_map)
+        if image_dir is not None:
+            return self.cnn.encode_matrix(image_dir, recursive)
+        return stack_encoding_map(encoding_map)

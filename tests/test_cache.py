@@ -1,0 +1,119 @@
+"""The SQLite embedding cache: re-runs encode nothing, changes are seen, interrupted runs resume."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from imagededup.methods import CNN
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "photos"
+    root.mkdir()
+    for path in sorted(EXAMPLES.glob("*.jpg")):
+        shutil.copy(path, root / path.name)
+    return root
+
+
+def counting(cnn: CNN, fail_on_call: int | None = None) -> list[int]:
+    """Count images the encoder runs on; optionally raise KeyboardInterrupt on one call."""
+    seen: list[int] = []
+    real = cnn.encoder.encode
+
+    def encode(pixels):
+        if fail_on_call is not None and len(seen) == fail_on_call:
+            raise KeyboardInterrupt
+        seen.append(len(pixels))
+        return real(pixels)
+
+    cnn.encoder.encode = encode
+    return seen
+
+
+def test_rerun_on_unchanged_folder_encodes_nothing(folder, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    first = CNN(verbose=False, cache=cache)
+    runs = counting(first)
+    encodings = first.encode_images(folder)
+    assert sum(runs) == len(encodings) == 11
+
+    second = CNN(verbose=False, cache=cache)  # a new process would look the same
+    runs = counting(second)
+    again = second.encode_images(folder)
+    assert sum(runs) == 0
+    assert list(again) == list(encodings)
+    for name in encodings:
+        np.testing.assert_array_equal(again[name], encodings[name])
+    assert second.find_duplicates(image_dir=folder) == CNN(verbose=False).find_duplicates(
+        image_dir=folder
+    )
+
+
+def test_changed_new_and_deleted_files(folder, tmp_path):
+    cnn = CNN(verbose=False, cache=tmp_path / "cache.sqlite")
+    before = cnn.encode_images(folder)
+    shutil.copy(folder / "rocket.jpg", folder / "coffee.jpg")  # content (and size) changes
+    shutil.copy(folder / "chelsea.jpg", folder / "new.jpg")
+    (folder / "astronaut.jpg").unlink()
+    runs = counting(cnn)
+    after = cnn.encode_images(folder)
+    assert sum(runs) == 2  # coffee.jpg and new.jpg
+    assert "astronaut.jpg" not in after
+    np.testing.assert_allclose(after["coffee.jpg"], before["rocket.jpg"], atol=1e-6)
+    assert len(cnn.store) == 11  # astronaut.jpg dropped out of the cache too
+
+
+def test_same_size_rewrite_is_seen_through_mtime(folder, tmp_path):
+    cnn = CNN(verbose=False, cache=tmp_path / "cache.sqlite")
+    cnn.encode_images(folder)
+    path = folder / "chelsea.jpg"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    runs = counting(cnn)
+    cnn.encode_images(folder)
+    assert sum(runs) == 1
+
+
+def test_interrupted_run_resumes(folder, tmp_path):
+    cache = tmp_path / "cache.sqlite"
+    interrupted = CNN(batch_size=4, verbose=False, cache=cache)
+    counting(interrupted, fail_on_call=2)  # two batches of 4 done, then Ctrl-C
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.encode_images(folder)
+
+    resumed = CNN(batch_size=4, verbose=False, cache=cache)
+    runs = counting(resumed)
+    encodings = resumed.encode_images(folder)
+    assert sum(runs) == 11 - 8
+    assert len(encodings) == 11
+
+
+def test_models_do_not_share_cache_rows(folder, tmp_path):
+    from imagededup.models import OnnxModelSpec, model_spec
+
+    cache = tmp_path / "cache.sqlite"
+    CNN(verbose=False, cache=cache).encode_images(folder)
+    other_size = OnnxModelSpec(**{**model_spec("sscd_distilled").__dict__, "input_size": 224})
+    other = CNN(model=other_size, verbose=False, cache=cache)
+    runs = counting(other)
+    other.encode_images(folder)
+    assert sum(runs) == 11
+
+
+def test_odd_file_names_are_cached(tmp_path):
+    root = tmp_path / "odd"
+    root.mkdir()
+    raw = os.fsencode(root) + b"/caf\xe9 \xff.jpg"
+    shutil.copy(EXAMPLES / "coffee.jpg", raw)
+    shutil.copy(EXAMPLES / "coffee_grey.jpg", root / "ünïcödé 🖼.jpg")
+    cnn = CNN(verbose=False, cache=tmp_path / "cache.sqlite")
+    assert len(cnn.encode_images(root)) == 2
+    runs = counting(cnn)
+    assert len(cnn.encode_images(root)) == 2
+    assert sum(runs) == 0

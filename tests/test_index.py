@@ -1,0 +1,121 @@
+"""The reference index: incremental adds, searches against a collection, save/load, ANN recall."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from imagededup.index import Index
+from imagededup.methods import CNN
+from imagededup.models.onnx import normalize
+from imagededup.search import approximate_similar_pairs, similar_pairs
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture
+def collection(tmp_path):
+    root = tmp_path / "collection"
+    root.mkdir()
+    for name in ("astronaut", "chelsea", "coffee"):
+        shutil.copy(EXAMPLES / f"{name}.jpg", root / f"{name}.jpg")
+    return root
+
+
+@pytest.fixture
+def incoming(tmp_path):
+    root = tmp_path / "incoming"
+    root.mkdir()
+    for name in ("chelsea_small", "coffee_grey", "rocket", "hubble_deep_field"):
+        shutil.copy(EXAMPLES / f"{name}.jpg", root / f"{name}.jpg")
+    return root
+
+
+EXPECTED = {
+    "chelsea_small.jpg": ["chelsea.jpg"],
+    "coffee_grey.jpg": ["coffee.jpg"],
+    "hubble_deep_field.jpg": [],
+    "rocket.jpg": [],
+}
+
+
+def test_search_new_images_against_a_collection(cnn, collection, incoming):
+    index = Index(cnn).add(image_dir=collection)
+    assert len(index) == 3
+    assert index.search(image_dir=incoming) == EXPECTED
+    assert cnn.find_duplicates(image_dir=incoming, against=collection) == EXPECTED
+    assert cnn.find_duplicates(image_dir=incoming, against=index) == EXPECTED
+    scored = index.search(image_dir=incoming, scores=True)
+    assert scored["chelsea_small.jpg"][0][1] > cnn.default_threshold
+
+
+def test_save_load_and_add_more(cnn, collection, incoming, tmp_path):
+    Index(cnn).add(image_dir=collection).save(tmp_path / "ref.npz")
+    loaded = Index.load(tmp_path / "ref.npz", cnn)
+    assert loaded.search(image_dir=incoming) == EXPECTED
+    shutil.copy(EXAMPLES / "rocket.jpg", tmp_path / "rocket_ref.jpg")
+    loaded.add(encoding_map={"rocket_ref.jpg": cnn.encode_image(tmp_path / "rocket_ref.jpg")})
+    assert loaded.search(image_dir=incoming)["rocket.jpg"] == ["rocket_ref.jpg"]
+    assert len(loaded) == 4
+
+
+def test_adding_a_name_again_replaces_its_vector(cnn):
+    a, b = normalize(np.eye(2, 8, dtype=np.float32))
+    index = Index(cnn).add(encoding_map={"x": a})
+    index.add(encoding_map={"x": b})
+    assert len(index) == 1
+    assert index.search(encoding_map={"q": b}, min_similarity_threshold=0.9) == {"q": ["x"]}
+
+
+def test_load_refuses_another_model(cnn, collection, tmp_path):
+    Index(cnn).add(image_dir=collection).save(tmp_path / "ref.npz")
+    from imagededup.models import OnnxModelSpec, model_spec
+
+    other = CNN(
+        model=OnnxModelSpec(**{**model_spec("sscd_distilled").__dict__, "input_size": 224}),
+        verbose=False,
+    )
+    with pytest.raises(ValueError, match="built with model"):
+        Index.load(tmp_path / "ref.npz", other)
+
+
+def test_empty_index_and_empty_query(cnn):
+    index = Index(cnn)
+    assert index.search(encoding_map={"q": [1.0, 0.0]}) == {"q": []}
+    index.add(encoding_map={"x": [1.0, 0.0]})
+    assert index.search(encoding_map={}) == {}
+
+
+def planted(count: int, seed: int = 0) -> tuple[np.ndarray, set[tuple[int, int]]]:
+    """Clustered unit vectors with a planted near-duplicate (similarity 0.75-0.98) per tenth."""
+    rng = np.random.default_rng(seed)
+    dim, dups = 64, count // 10
+    centers = normalize(rng.standard_normal((count // 50, dim)))
+    base = normalize(
+        0.6 * centers[rng.integers(0, len(centers), count - dups)]
+        + 0.8 * normalize(rng.standard_normal((count - dups, dim)))
+    )
+    source = rng.choice(len(base), dups, replace=False)
+    noise = rng.standard_normal((dups, dim))
+    noise = normalize(noise - (noise * base[source]).sum(1, keepdims=True) * base[source])
+    cos = rng.uniform(0.75, 0.98, (dups, 1))
+    copies = normalize(cos * base[source] + np.sqrt(1 - cos**2) * noise)
+    pairs = {(int(s), len(base) + k) for k, s in enumerate(source)}
+    return np.concatenate([base, copies]), pairs
+
+
+def test_approximate_search_recall_against_exact():
+    vectors, truth = planted(20_000)
+    exact = similar_pairs(vectors, 0.73)
+    approx = approximate_similar_pairs(vectors, 0.73)
+    exact_set = set(zip(exact.first.tolist(), exact.second.tolist(), strict=True))
+    approx_set = set(zip(approx.first.tolist(), approx.second.tolist(), strict=True))
+    assert truth <= exact_set
+    assert approx_set <= exact_set
+    assert len(approx_set & exact_set) >= 0.99 * len(exact_set)
+
+
+def test_index_forced_approximate_gives_same_small_result(cnn, collection, incoming):
+    index = Index(cnn, approximate=True).add(image_dir=collection)
+    assert index.search(image_dir=incoming) == EXPECTED
