@@ -292,24 +292,31 @@ def _move(step: Step) -> None:
 
 def _hardlink(step: Step) -> None:
     _place(step.file, step.stored, step.sha256)
-    temporary = step.file.with_name(f".{step.file.name}.imagededup-link")
     try:
-        os.link(step.kept, temporary)
-        os.replace(temporary, step.file)
+        _swap_in(step.file, lambda temporary: os.link(step.kept, temporary))
     except OSError:
-        temporary.unlink(missing_ok=True)
         step.stored.unlink()
         raise
 
 
 def _restore(step: Step) -> None:
     if step.action == "hardlink":
-        temporary = step.file.with_name(f".{step.file.name}.imagededup-undo")
-        _place(step.stored, temporary, step.sha256)
-        os.replace(temporary, step.file)
+        _swap_in(step.file, lambda temporary: _place(step.stored, temporary, step.sha256))
     else:
         _place(step.stored, step.file, step.sha256)
     step.stored.unlink()
+
+
+def _swap_in(path: Path, make: Callable[[Path], None]) -> None:
+    """Replace ``path`` in one rename by what ``make`` creates (exclusively) at a temporary name
+    beside it, so that ``path`` never goes missing; the temporary is removed on failure."""
+    temporary = path.with_name(f".{path.name}.imagededup-tmp")
+    make(temporary)  # fails, touching nothing, if the temporary name is taken
+    try:
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink()
+        raise
 
 
 _ACT: dict[str, Callable[[Step], None]] = {"move": _move, "delete": _move, "hardlink": _hardlink}

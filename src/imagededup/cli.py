@@ -237,14 +237,14 @@ def run_find(args: argparse.Namespace) -> int:
 
 def print_group(
     number: int,
-    count: int,
+    total: int,
     group: Group,
     info: Callable[[str], FileInfo],
     scores: dict[str, float],
     score_label: str,
 ) -> None:
     """One group: each file with what happens to it, its resolution, size and best score."""
-    print(f"group {number} of {count}:")
+    print(f"group {number} of {total}:")
     for name in group.files:
         facts = info(name)
         score = f", {score_label} {format_score(scores[name])}" if name in scores else ""
@@ -258,10 +258,16 @@ def find_summary(
     """One line of totals, as printed and as heading the report."""
     duplicates = sum(len(group.remove) for group in groups)
     return (
-        f"{images} images, {len(groups)} duplicate groups, {duplicates} duplicates to remove"
+        f"{count(images, 'image')}, {count(len(groups), 'duplicate group')},"
+        f" {count(duplicates, 'duplicate')} to remove"
         f" ({human(reclaimable_bytes(groups, info))} reclaimable, keeping {keep}),"
         f" {skipped} skipped"
     )
+
+
+def count(number: int, noun: str) -> str:
+    """``"1 image"``, ``"2 images"``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def human(size: float) -> str:
@@ -296,7 +302,9 @@ def run_act(args: argparse.Namespace) -> int:
     if args.dry_run:
         for step in todo:
             print(f"would {_describe(step, root)}")
-        print(f"dry run: would {action} {len(todo)} files ({_total(todo)}); nothing changed")
+        print(
+            f"dry run: would {action} {count(len(todo), 'file')} ({_total(todo)}); nothing changed"
+        )
         return 1 if left_alone else 0
     if not todo:
         print("nothing to do")
@@ -315,7 +323,7 @@ def run_act(args: argparse.Namespace) -> int:
     failed = sum(outcome.error is not None for outcome in outcomes)
     done = [outcome.step for outcome in outcomes if outcome.error is None]
     print(
-        ACTION_DONE[action].format(count=len(done), size=_total(done))
+        ACTION_DONE[action].format(files=count(len(done), "file"), size=_total(done))
         + f"; {left_alone} left alone, {failed} failed"
     )
     if action != "move":
@@ -374,9 +382,9 @@ def _act_groups(
 
 
 ACTION_DONE = {
-    "move": "moved {count} files ({size})",
-    "delete": "moved {count} files ({size}) to the trash folder",
-    "hardlink": "replaced {count} files ({size}) by hard links",
+    "move": "moved {files} ({size})",
+    "delete": "moved {files} ({size}) to the trash folder",
+    "hardlink": "replaced {files} ({size}) by hard links",
 }
 
 
@@ -396,8 +404,9 @@ def _total(steps: Sequence[Step]) -> str:
     return human(sum(step.size for step in steps))
 
 
-def _confirm(count: int, size: str, storage: Path) -> bool:
-    answer = input(f"move {count} duplicates ({size}) into the trash folder {storage}? [y/N] ")
+def _confirm(number: int, size: str, storage: Path) -> bool:
+    duplicates = count(number, "duplicate")
+    answer = input(f"move {duplicates} ({size}) into the trash folder {storage}? [y/N] ")
     return answer.strip().lower() in ("y", "yes")
 
 
@@ -416,7 +425,7 @@ def run_undo(args: argparse.Namespace) -> int:
     if args.dry_run:
         for step in todo:
             print(f"would restore {step.file} from {step.stored}")
-        print(f"dry run: would restore {len(todo)} files; nothing changed")
+        print(f"dry run: would restore {count(len(todo), 'file')}; nothing changed")
         return 0
 
     def report(outcome: Outcome) -> None:
@@ -427,5 +436,5 @@ def run_undo(args: argparse.Namespace) -> int:
 
     outcomes = undo(steps, manifest, report)
     restored = sum(outcome.error is None for outcome in outcomes)
-    print(f"restored {restored} files; {len(steps) - restored} could not be restored")
+    print(f"restored {count(restored, 'file')}; {len(steps) - restored} could not be restored")
     return 0 if restored == len(steps) else 1

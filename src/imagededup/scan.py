@@ -103,8 +103,8 @@ def check_relative_names(names: Iterable[str], source: str | os.PathLike[str]) -
     """Refuse names that would point outside the root (absolute, or with ``..``): a hand-made
     or tampered map must not make ``act`` touch files elsewhere."""
     for name in names:
-        path = PurePosixPath(name)
-        if not isinstance(name, str) or path.is_absolute() or ".." in path.parts or not name:
+        path = PurePosixPath(name) if isinstance(name, str) else None
+        if path is None or not name or path.is_absolute() or ".." in path.parts:
             raise ValueError(f"{source}: {name!r} is not a path inside the scanned folder")
 
 
@@ -119,10 +119,6 @@ class ScanRecord:
     references: list[str] = field(default_factory=list)
     files: dict[str, FileInfo] = field(default_factory=dict)
     sha256: dict[str, str] = field(default_factory=dict)
-
-    def is_reference(self, name: str) -> bool:
-        """Whether ``name`` lies in one of the reference folders."""
-        return in_folders(name, self.references)
 
 
 def in_folders(name: str, folders: Sequence[str]) -> bool:
