@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -59,3 +62,55 @@ def cnn():
     from imagededup.methods import CNN
 
     return CNN(verbose=False)
+
+
+def imagededup(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    """Run the command line in a fresh process, as a user would (``python -m imagededup``)."""
+    kwargs.setdefault("stdin", subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "imagededup", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        **kwargs,
+    )
+
+
+@dataclass
+class Scanned:
+    """One ``imagededup find`` over ``library``: ``photos`` (the copies of ``photo_dir``, some in
+    a sub-folder) and ``archive`` (a reference folder), written to ``result`` and ``report``."""
+
+    base: Path
+    library: Path
+    result: Path
+    report: Path
+    stdout: str
+
+
+@pytest.fixture(scope="session")
+def scanned(photo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scanned:
+    """Scanned once per session; tests that act on files work on copies of it."""
+    base = tmp_path_factory.mktemp("scanned")
+    library = base / "library"
+    shutil.copytree(photo_dir, library / "photos")
+    (library / "photos" / "2024").mkdir()
+    for path in (library / "photos").glob("*_[hc]*.jpg"):  # *_half, *_crop
+        path.rename(library / "photos" / "2024" / path.name)
+    (library / "archive").mkdir()
+    shutil.copy(EXAMPLES / "chelsea.jpg", library / "archive" / "chelsea_original.jpg")
+    result, report = base / "result.json", base / "report.html"
+    found = imagededup(
+        "find",
+        str(library / "photos"),
+        "--reference",
+        str(library / "archive"),
+        "--json",
+        str(result),
+        "--report",
+        str(report),
+        "--quiet",
+    )
+    assert found.returncode == 0, found.stderr
+    return Scanned(base, library, result, report, found.stdout)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imagededup.images.decode import DecodeError, load_image
+from imagededup.images.decode import DecodeError, image_size, load_image
 from tests.conftest import EXAMPLES, original
 
 
@@ -22,6 +22,9 @@ def test_exif_orientation_is_applied(tmp_path):
     assert pixels.shape == (im.height, im.width, 3)
     diff = np.abs(pixels.astype(int) - np.asarray(im, dtype=int)).mean()
     assert diff < 4
+    assert image_size(tmp_path / "tagged.jpg") == (im.width, im.height)  # header only
+    with pytest.raises(DecodeError, match="not found"):
+        image_size(tmp_path / "missing.jpg")
 
 
 def test_alpha_is_composited_on_white(tmp_path):

@@ -1,64 +1,440 @@
-"""The ``imagededup`` command line: ``imagededup find PATH`` prints the duplicate groups.
+"""The ``imagededup`` command line: find duplicate images, act on them safely, undo that.
 
-argparse keeps the command free of extra dependencies and is what every Python user already has.
+    imagededup find PATH [PATH ...] [--json OUT] [--report OUT.html] [--reference DIR]
+    imagededup act RESULT.json --move-to DIR | --delete | --hardlink [--dry-run] [--yes]
+    imagededup undo MANIFEST
+
+``find`` never changes a file. ``act`` changes files only with an action flag, and always writes
+a manifest that ``undo`` restores from (see ``imagededup.actions``). Names in the output are
+paths relative to the common parent of the scanned folders; ``--json`` writes imagededup's
+duplicate map plus a scan record beside it (``OUT.scan.json``, see ``imagededup.scan``) that
+tells ``act`` where the files are and what they held at scan time.
+
+Exit codes: 0 success; 1 duplicates found with ``--fail-on-duplicates`` (``find``), or some
+file left alone or not restored (``act``, ``undo``); 2 usage error: bad arguments, paths or
+input files, reported in one line.
+
+argparse is in the standard library: the command adds no dependency and needs nothing more.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
-from imagededup.groups import groups_from_map
+from imagededup import __version__
+from imagededup.actions import Outcome, Step, apply, fresh_names, plan, plan_undo, undo
+from imagededup.groups import (
+    KEEP_POLICIES,
+    Group,
+    groups_from_map,
+    keep_group,
+    reclaimable_bytes,
+)
+from imagededup.images.info import FileInfo, file_info
 from imagededup.methods.cnn import CNN
-from imagededup.models.registry import BUILTIN_MODELS, DEFAULT_MODEL
-from imagededup.results import save_json
+from imagededup.report.html import write_report
+from imagededup.results import best_scores, format_score, load_duplicate_map, save_json
+from imagededup.scan import (
+    Finder,
+    ScanRecord,
+    check_folders,
+    check_relative_names,
+    in_folders,
+    load_record,
+    record_path,
+    record_scan,
+    relative_name,
+    save_record,
+    scan_folders,
+)
+from imagededup.validation import check_similarity_threshold
+
+DEFAULT_KEEP = "largest-resolution"
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its input files; shown as one line, exit code 2."""
+
+
+def _similarity(text: str) -> float:
+    return check_similarity_threshold(float(text))
+
+
+@dataclass(frozen=True)
+class Method:
+    """How the command line builds a finder and reads its ``--threshold``."""
+
+    make: Callable[[bool], Finder]  # verbose -> finder
+    threshold_keyword: str  # the finder's find_duplicates argument
+    parse_threshold: Callable[[str], float]  # raises ValueError for a bad value
+    higher_is_closer: bool = True  # similarities; False for distances
+
+    @property
+    def score_label(self) -> str:
+        return "similarity" if self.higher_is_closer else "distance"
+
+
+# A new method is one line: "phash": Method(lambda v: PHash(verbose=v), "max_distance_threshold",
+# int, higher_is_closer=False).
+METHODS: dict[str, Method] = {
+    "cnn": Method(lambda v: CNN(verbose=v), "min_similarity_threshold", _similarity),
+    "sscd": Method(lambda v: CNN(model="sscd", verbose=v), "min_similarity_threshold", _similarity),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="imagededup", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    find = commands.add_parser("find", help="find duplicate images in a folder")
-    find.add_argument("path", help="folder of images")
-    find.add_argument("--model", default=DEFAULT_MODEL, choices=sorted(BUILTIN_MODELS))
-    find.add_argument(
-        "--threshold", type=float, help="minimum cosine similarity (default: model's)"
+    parser = argparse.ArgumentParser(
+        prog="imagededup", description=__doc__.splitlines()[0].strip("`")
     )
-    find.add_argument("--no-recursive", dest="recursive", action="store_false")
-    find.add_argument("--json", metavar="OUT", help="write {file: [(duplicate, score)]} to OUT")
-    find.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--version", action="version", version=f"imagededup {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    find = commands.add_parser("find", help="find duplicate images (changes nothing)")
+    find.add_argument(
+        "paths", nargs="+", metavar="PATH", help="folders of images, searched together"
+    )
+    find.add_argument("--method", default="cnn", choices=METHODS, help="default: %(default)s")
+    find.add_argument("--threshold", help="minimum similarity (cnn, sscd); default: the model's")
+    find.add_argument(
+        "--recursive",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="look in sub-folders (default: yes)",
+    )
+    find.add_argument("--json", metavar="OUT", help="write {file: [[duplicate, score]]} to OUT")
+    find.add_argument("--report", metavar="OUT.html", help="write an HTML report of the groups")
+    _add_reference(find, "scanned too; its files are always kept")
+    _add_keep(find, f"which file of a group to keep (default: {DEFAULT_KEEP})", DEFAULT_KEEP)
+    find.add_argument(
+        "--fail-on-duplicates", action="store_true", help="exit with 1 if any duplicate is found"
+    )
+    _add_quiet(find)
+    find.set_defaults(run=run_find)
+
+    act = commands.add_parser("act", help="move, delete or hard-link the duplicates of a result")
+    act.add_argument("result", metavar="RESULT.json", help="written by find --json")
+    what = act.add_mutually_exclusive_group(required=True)
+    what.add_argument("--move-to", metavar="DIR", help="move duplicates into DIR (same sub-paths)")
+    what.add_argument(
+        "--delete", action="store_true", help="move duplicates into a trash folder next to RESULT"
+    )
+    what.add_argument(
+        "--hardlink", action="store_true", help="replace duplicates by hard links to the kept file"
+    )
+    _add_keep(act, "which file to keep (default: the one find used, else largest-resolution)")
+    act.add_argument("--root", metavar="DIR", help="folder the names are relative to")
+    _add_reference(act, "never acted on (added to those of the scan)")
+    act.add_argument(
+        "--dry-run", action="store_true", help="print what would happen, change nothing"
+    )
+    act.add_argument("--yes", "-y", action="store_true", help="do not ask before --delete")
+    _add_quiet(act)
+    act.set_defaults(run=run_act)
+
+    restore = commands.add_parser("undo", help="restore the files of an act manifest")
+    restore.add_argument("manifest", metavar="MANIFEST", help="printed by act")
+    restore.add_argument("--dry-run", action="store_true", help="print what would be restored")
+    _add_quiet(restore)
+    restore.set_defaults(run=run_undo)
     return parser
 
 
+def _add_reference(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--reference", metavar="DIR", action="append", default=[], help=f"reference folder: {what}"
+    )
+
+
+def _add_keep(parser: argparse.ArgumentParser, text: str, default: str | None = None) -> None:
+    parser.add_argument("--keep", choices=KEEP_POLICIES, default=default, help=text)
+
+
+def _add_quiet(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars or details")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 2 usage error)."""
+    """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.ERROR if args.quiet else logging.WARNING, format="%(message)s"
     )
     try:
-        cnn = CNN(model=args.model, verbose=not args.quiet)
-        result = cnn.find_duplicates(
-            image_dir=args.path,
-            min_similarity_threshold=args.threshold,
-            scores=True,
-            recursive=args.recursive,
-        )
-    except (OSError, ValueError, TypeError) as exc:
+        return args.run(args)
+    except (UsageError, OSError, ValueError) as exc:
         print(f"imagededup: error: {exc}", file=sys.stderr)
         return 2
-    if args.json:
-        save_json(result, args.json)
-    print_summary(result, cnn.skipped)
-    return 0
+    except KeyboardInterrupt:
+        print("imagededup: interrupted", file=sys.stderr)
+        return 130
 
 
-def print_summary(result: dict[str, list[tuple[str, float]]], skipped: dict[str, str]) -> None:
-    """Each group of duplicates, then one line of totals."""
-    groups = groups_from_map(result)
+def run_find(args: argparse.Namespace) -> int:
+    method = METHODS[args.method]
+    search = {}
+    if args.threshold is not None:
+        try:
+            search[method.threshold_keyword] = method.parse_threshold(args.threshold)
+        except ValueError as exc:
+            raise UsageError(f"--threshold {args.threshold}: {exc}") from None
+    references = check_folders(args.reference)
+    folders = check_folders(args.paths) + references
+    for out in (args.json, args.report):
+        if out is not None and not Path(out).absolute().parent.is_dir():
+            raise UsageError(f"cannot write {out}: its folder does not exist")
+
+    scan = scan_folders(method.make(not args.quiet), folders, args.recursive, **search)
+    reference_names = [relative_name(folder, scan.root) for folder in references]
+    info = cache(lambda name: file_info(scan.root / name))
+
+    def is_reference(name: str) -> bool:
+        return in_folders(name, reference_names)
+
+    groups = [
+        keep_group(files, args.keep, info, is_reference)
+        for files in groups_from_map(scan.duplicates)
+    ]
+    scores = best_scores(scan.duplicates, method.higher_is_closer)
     for number, group in enumerate(groups, 1):
-        print(f"group {number}:")
-        for name in group:
-            print(f"  {name}")
-    print(f"{len(result)} images, {len(groups)} duplicate groups, {len(skipped)} skipped")
+        print_group(number, len(groups), group, info, scores, method.score_label)
+    summary = find_summary(len(scan.duplicates), groups, info, args.keep, len(scan.skipped))
+    print(summary)
+    if args.json:
+        save_json(scan.duplicates, args.json)
+        record = record_scan(
+            scan.root,
+            groups,
+            info,
+            method=args.method,
+            threshold=search.get(method.threshold_keyword),
+            keep=args.keep,
+            references=reference_names,
+            progress=not args.quiet,
+        )
+        save_record(record, args.json)
+        print(f"wrote {args.json} (names relative to {scan.root}) and {record_path(args.json)}")
+    if args.report:
+        write_report(
+            args.report,
+            groups,
+            scan.root,
+            info,
+            scores,
+            summary=summary,
+            score_label=method.score_label,
+            progress=not args.quiet,
+        )
+        print(f"wrote {args.report}")
+    return 1 if groups and args.fail_on_duplicates else 0
+
+
+def print_group(
+    number: int,
+    total: int,
+    group: Group,
+    info: Callable[[str], FileInfo],
+    scores: dict[str, float],
+    score_label: str,
+) -> None:
+    """One group: each file with what happens to it, its resolution, size and best score."""
+    print(f"group {number} of {total}:")
+    for name in group.files:
+        facts = info(name)
+        score = f", {score_label} {format_score(scores[name])}" if name in scores else ""
+        size = f"{facts.width}x{facts.height}, {human(facts.size)}{score}"
+        print(f"  {group.status(name):<9}  {name}  ({size})")
+
+
+def find_summary(
+    images: int, groups: Sequence[Group], info: Callable[[str], FileInfo], keep: str, skipped: int
+) -> str:
+    """One line of totals, as printed and as heading the report."""
+    duplicates = sum(len(group.remove) for group in groups)
+    return (
+        f"{count(images, 'image')}, {count(len(groups), 'duplicate group')},"
+        f" {count(duplicates, 'duplicate')} to remove"
+        f" ({human(reclaimable_bytes(groups, info))} reclaimable, keeping {keep}),"
+        f" {skipped} skipped"
+    )
+
+
+def count(number: int, noun: str) -> str:
+    """``"1 image"``, ``"2 images"``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def human(size: float) -> str:
+    """Bytes in decimal units: ``1.2 MB``."""
+    units = ["B", "kB", "MB", "GB", "TB"]
+    unit = 0
+    while size >= 1000 and unit < len(units) - 1:
+        size /= 1000
+        unit += 1
+    return f"{size:.1f} {units[unit]}" if unit else f"{size} B"
+
+
+def run_act(args: argparse.Namespace) -> int:
+    result, duplicates, root, record = _act_sources(args)
+    if args.delete and not (args.yes or args.dry_run) and not sys.stdin.isatty():
+        raise UsageError("--delete needs --yes when the input is not a terminal to confirm on")
+    action = "move" if args.move_to else "delete" if args.delete else "hardlink"
+    if args.move_to:
+        storage = Path(os.path.abspath(args.move_to))
+        if storage.exists() and not storage.is_dir():
+            raise UsageError(f"--move-to {args.move_to}: not a folder")
+        manifest, _ = fresh_names(storage)
+    else:
+        manifest, storage = fresh_names(result.parent)
+    groups, left_alone = _act_groups(args, duplicates, root, record)
+    steps = plan(action, groups, root, storage, record.sha256 if record else {})
+    todo = [step for step in steps if step.skip is None]
+    left_alone += len(steps) - len(todo)
+    for step in steps:
+        if step.skip is not None:
+            print(f"leave {_name(step.file, root)}: {step.skip}")
+    if args.dry_run:
+        for step in todo:
+            print(f"would {_describe(step, root)}")
+        print(
+            f"dry run: would {action} {count(len(todo), 'file')} ({_total(todo)}); nothing changed"
+        )
+        return 1 if left_alone else 0
+    if not todo:
+        print("nothing to do")
+        return 1 if left_alone else 0
+    if args.delete and not args.yes and not _confirm(len(todo), _total(todo), storage):
+        print("cancelled; nothing changed")
+        return 1
+
+    def report(outcome: Outcome) -> None:
+        if outcome.error is not None:
+            print(f"failed to {_describe(outcome.step, root)}: {outcome.error}")
+        elif not args.quiet:
+            print(_describe(outcome.step, root, done=True))
+
+    outcomes = apply(steps, manifest, root, storage, report)
+    failed = sum(outcome.error is not None for outcome in outcomes)
+    done = [outcome.step for outcome in outcomes if outcome.error is None]
+    print(
+        ACTION_DONE[action].format(files=count(len(done), "file"), size=_total(done))
+        + f"; {left_alone} left alone, {failed} failed"
+    )
+    if action != "move":
+        print(f"the original files are in {storage}; delete that folder to free the space")
+    print(f"manifest: {manifest}\nto undo: imagededup undo {manifest}")
+    return 1 if left_alone or failed else 0
+
+
+def _act_sources(args: argparse.Namespace) -> tuple[Path, dict, Path, ScanRecord | None]:
+    """The result file, its duplicate map, the root of its names, and its scan record if any."""
+    result = Path(args.result).absolute()
+    if not result.is_file():
+        raise UsageError(f"no such result file: {args.result}")
+    duplicates = load_duplicate_map(result)
+    record = load_record(result)
+    if args.root is not None:
+        return result, duplicates, check_folders([args.root])[0], record
+    if record is not None:
+        return result, duplicates, check_folders([record.root])[0], record
+    raise UsageError(
+        f"{args.result} has no scan record ({record_path(args.result).name}): pass --root DIR,"
+        " the folder its names are relative to"
+    )
+
+
+def _act_groups(
+    args: argparse.Namespace, duplicates: dict, root: Path, record: ScanRecord | None
+) -> tuple[list[Group], int]:
+    """The groups of the result with their kept files, and how many files are left alone
+    because their group could not be ranked (a file gone, without a scan record to rank by)."""
+    names = groups_from_map(duplicates)
+    check_relative_names((name for files in names for name in files), args.result)
+    references = list(record.references) if record else []
+    for folder in check_folders(args.reference):
+        if not folder.is_relative_to(root):
+            raise UsageError(f"reference folder {folder} is not under the root {root}")
+        references.append(relative_name(folder, root))
+    keep = args.keep or (record.keep if record else DEFAULT_KEEP)
+    recorded = record.files if record else {}
+    live = cache(lambda name: file_info(root / name))
+
+    def info(name: str) -> FileInfo:
+        return recorded.get(name) or live(name)
+
+    def is_reference(name: str) -> bool:
+        return in_folders(name, references)
+
+    groups, left_alone = [], 0
+    for files in names:
+        try:
+            groups.append(keep_group(files, keep, info, is_reference))
+        except OSError as exc:
+            print(f"leave group of {', '.join(files)}: {exc}")
+            left_alone += len(files) - 1
+    return groups, left_alone
+
+
+ACTION_DONE = {
+    "move": "moved {files} ({size})",
+    "delete": "moved {files} ({size}) to the trash folder",
+    "hardlink": "replaced {files} ({size}) by hard links",
+}
+
+
+def _describe(step: Step, root: Path, done: bool = False) -> str:
+    name = _name(step.file, root)
+    if step.action == "hardlink":
+        verb = "linked" if done else "link"
+        return f"{verb} {name} -> {_name(step.kept, root)} (original to {step.stored})"
+    return f"{'moved' if done else 'move'} {name} -> {step.stored}"
+
+
+def _name(path: Path, root: Path) -> str:
+    return relative_name(path, root) if path.is_relative_to(root) else str(path)
+
+
+def _total(steps: Sequence[Step]) -> str:
+    return human(sum(step.size for step in steps))
+
+
+def _confirm(number: int, size: str, storage: Path) -> bool:
+    duplicates = count(number, "duplicate")
+    answer = input(f"move {duplicates} ({size}) into the trash folder {storage}? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run_undo(args: argparse.Namespace) -> int:
+    manifest = Path(args.manifest).absolute()
+    if not manifest.is_file():
+        raise UsageError(f"no such manifest: {args.manifest}")
+    steps = plan_undo(manifest)
+    todo = [step for step in steps if step.skip is None]
+    for step in steps:
+        if step.skip is not None:
+            print(f"cannot restore {step.file}: {step.skip}")
+    if not steps:
+        print("nothing to undo: every file is already in place")
+        return 0
+    if args.dry_run:
+        for step in todo:
+            print(f"would restore {step.file} from {step.stored}")
+        print(f"dry run: would restore {count(len(todo), 'file')}; nothing changed")
+        return 0
+
+    def report(outcome: Outcome) -> None:
+        if outcome.error is not None:
+            print(f"failed to restore {outcome.step.file}: {outcome.error}")
+        elif not args.quiet:
+            print(f"restored {outcome.step.file}")
+
+    outcomes = undo(steps, manifest, report)
+    restored = sum(outcome.error is None for outcome in outcomes)
+    print(f"restored {count(restored, 'file')}; {len(steps) - restored} could not be restored")
+    return 0 if restored == len(steps) else 1

@@ -1,12 +1,111 @@
-"""Duplicate pairs -> groups (connected components) -> which files to keep and which to remove."""
+"""Duplicate pairs -> groups (connected components) -> which files to keep and which to remove.
+
+A keep policy ranks the files of a group; the best one is kept. Ties are broken by the order of
+the files in the input (sorted names for a folder), so the choice is always deterministic. Files
+in reference folders are never removed: a group that has some keeps all of them and nothing else.
+The API (``CNN.find_duplicates_to_remove``) and the command line share this one implementation.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from imagededup.images.info import FileInfo
 from imagededup.search.pairs import Pairs
+
+InfoOf = Callable[[str], FileInfo]
+"""Looks up the ``FileInfo`` of a name (read from disk or from a scan record)."""
+
+
+def _first(name: str, info: InfoOf) -> tuple:
+    return ()
+
+
+def _largest_resolution(name: str, info: InfoOf) -> tuple:
+    facts = info(name)
+    return (-facts.pixels, -facts.size)
+
+
+def _largest_file(name: str, info: InfoOf) -> tuple:
+    facts = info(name)
+    return (-facts.size, -facts.pixels)
+
+
+def _oldest(name: str, info: InfoOf) -> tuple:
+    return (info(name).mtime,)
+
+
+def _newest(name: str, info: InfoOf) -> tuple:
+    return (-info(name).mtime,)
+
+
+def _shortest_path(name: str, info: InfoOf) -> tuple:
+    return (len(name),)
+
+
+KEEP_POLICIES: dict[str, Callable[[str, InfoOf], tuple]] = {
+    "first": _first,  # first in input order: the API's default, as in imagededup 0.3.3
+    "largest-resolution": _largest_resolution,  # most pixels, then largest file
+    "largest-file": _largest_file,  # most bytes, then most pixels
+    "oldest": _oldest,  # earliest modification time
+    "newest": _newest,  # latest modification time
+    "shortest-path": _shortest_path,  # fewest characters in the name
+}
+"""Keep policy name -> sort key of a file (smaller is better); ties go to input order."""
+
+
+def check_keep_policy(keep: object) -> str:
+    """``keep`` if it names a policy, else a ``ValueError`` that lists them."""
+    if keep not in KEEP_POLICIES:
+        raise ValueError(f"unknown keep policy {keep!r}: use one of {', '.join(KEEP_POLICIES)}")
+    return keep
+
+
+def _no_info(name: str) -> FileInfo:
+    raise ValueError(f"this keep policy reads file sizes, dates or resolutions; none for {name!r}")
+
+
+def _not_reference(name: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Group:
+    """One duplicate group: its ``files`` in input order, those kept (best first), and which of
+    them are in reference folders (then all of those are kept, and only those)."""
+
+    files: list[str]
+    keep: list[str]
+    references: frozenset[str] = frozenset()
+
+    @property
+    def remove(self) -> list[str]:
+        """The files that may go, in input order."""
+        kept = set(self.keep)
+        return [name for name in self.files if name not in kept]
+
+    def status(self, name: str) -> str:
+        """``"reference"``, ``"keep"`` or ``"duplicate"``: what becomes of ``name``."""
+        if name in self.references:
+            return "reference"
+        return "keep" if name in self.keep else "duplicate"
+
+
+def keep_group(
+    files: Sequence[str],
+    keep: str = "first",
+    info: InfoOf = _no_info,
+    is_reference: Callable[[str], bool] = _not_reference,
+) -> Group:
+    """Rank ``files`` by the ``keep`` policy and keep the best one, or every reference file."""
+    policy = KEEP_POLICIES[check_keep_policy(keep)]
+    order = sorted(range(len(files)), key=lambda i: (policy(files[i], info), i))
+    ranked = [files[i] for i in order]
+    references = [name for name in ranked if is_reference(name)]
+    return Group(list(files), references or ranked[:1], frozenset(references))
 
 
 def connected_groups(count: int, pairs: Pairs) -> list[list[int]]:
@@ -29,22 +128,59 @@ def connected_groups(count: int, pairs: Pairs) -> list[list[int]]:
     return [group for group in members.values() if len(group) > 1]
 
 
-def files_to_remove(names: Sequence[str], pairs: Pairs) -> list[str]:
-    """Every file of each group but its first (in ``names`` order), so one of each group is left."""
-    return [names[i] for group in connected_groups(len(names), pairs) for i in group[1:]]
+def files_to_remove(
+    names: Sequence[str], pairs: Pairs, keep: str = "first", info: InfoOf = _no_info
+) -> list[str]:
+    """The files whose removal leaves exactly one file of each group, the one ``keep`` prefers."""
+    check_keep_policy(keep)
+    groups = connected_groups(len(names), pairs)
+    return [
+        name
+        for members in groups
+        for name in keep_group([names[i] for i in members], keep, info).remove
+    ]
 
 
 def groups_from_map(
     duplicates: Mapping[str, Sequence[str] | Sequence[tuple[str, float]]],
 ) -> list[list[str]]:
-    """Groups of a duplicate map (with or without scores), as lists of names in map order."""
+    """Groups of a duplicate map (with or without scores), as lists of names in map order.
+
+    A duplicate that is not itself a key (a hand-edited map) joins its group all the same.
+    """
     names = list(duplicates)
     index = {name: i for i, name in enumerate(names)}
+
+    def number(name: str) -> int:
+        if name not in index:
+            index[name] = len(names)
+            names.append(name)
+        return index[name]
+
     edges = [
-        (index[name], index[other if isinstance(other, str) else other[0]])
+        (index[name], number(other if isinstance(other, str) else other[0]))
         for name, found in duplicates.items()
         for other in found
     ]
     edge_array = np.array(edges, dtype=np.int64).reshape(-1, 2)
     pairs = Pairs(edge_array[:, 0], edge_array[:, 1], np.zeros(len(edge_array), np.float32))
     return [[names[i] for i in group] for group in connected_groups(len(names), pairs)]
+
+
+def reclaimable_bytes(groups: Sequence[Group], info: InfoOf) -> int:
+    """Bytes freed by removing every removable file; hard links of a kept file count for nothing.
+
+    A file known only by a scan record (no inode) is counted in full.
+    """
+    kept = {info(name).inode for group in groups for name in group.keep} - {None}
+    counted: set[tuple[int, int]] = set()
+    total = 0
+    for group in groups:
+        for name in group.remove:
+            facts = info(name)
+            if facts.inode is not None:
+                if facts.inode in kept or facts.inode in counted:
+                    continue
+                counted.add(facts.inode)
+            total += facts.size
+    return total

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import numbers
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,3 +50,42 @@ def save_json(results: object, outfile: str | os.PathLike[str]) -> Path:
     with path.open("w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=2, ensure_ascii=True)
     return path
+
+
+def load_duplicate_map(infile: str | os.PathLike[str]) -> dict[str, list]:
+    """Read a duplicate map written by ``save_json`` (with or without scores).
+
+    Raises ``ValueError`` naming the file when it is not such a map, e.g. the list written by
+    ``find_duplicates_to_remove``.
+    """
+    path = Path(infile)
+    with path.open(encoding="utf-8") as handle:
+        try:
+            data = json.load(handle)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path} is not JSON: {exc}") from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(found, list) and all(map(_is_duplicate, found)) for found in data.values()
+    ):
+        raise ValueError(f"{path} is not a duplicate map {{file: [duplicate, ...]}}")
+    return data
+
+
+def _is_duplicate(item: object) -> bool:
+    """``"name"`` or ``["name", score]``, as ``save_json`` writes them."""
+    return isinstance(item, str) or (
+        isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+    )
+
+
+def best_scores(
+    duplicates: dict[str, list[tuple[str, float]]], higher_is_closer: bool = True
+) -> dict[str, float]:
+    """Each file's closest match score: the highest similarity, or the lowest distance."""
+    pick = max if higher_is_closer else min
+    return {name: pick(s for _, s in found) for name, found in duplicates.items() if found}
+
+
+def format_score(score: float) -> str:
+    """Integer distances as they are, similarities to three decimals."""
+    return str(score) if isinstance(score, numbers.Integral) else f"{score:.3f}"

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 DECODER_VERSION = 1
 """Bumped whenever decoding changes the pixels a model sees, which invalidates cached vectors."""
 _ORIENTATION_TAG = 0x0112
+_TRANSPOSED_ORIENTATIONS = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _HIGH_DEPTH_MODES = frozenset({"I", "F", "I;16", "I;16B", "I;16L", "I;16N"})
 
@@ -54,24 +55,7 @@ def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.I
 
     The pixel count is checked against the bomb limit before anything is decoded.
     """
-    path = Path(path)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(path)
-    except Image.DecompressionBombError as exc:
-        raise DecodeError(f"too large to decode safely ({exc})") from exc
-    except FileNotFoundError as exc:
-        raise DecodeError("file not found (deleted or moved after listing?)") from exc
-    except IsADirectoryError as exc:
-        raise DecodeError("is a directory") from exc
-    except PermissionError as exc:
-        raise DecodeError("permission denied") from exc
-    except Image.UnidentifiedImageError as exc:
-        reason = "empty file" if _is_empty(path) else "not an image or unsupported format"
-        raise DecodeError(reason) from exc
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise DecodeError(f"cannot open image: {exc}") from exc
+    image = _open_lazily(Path(path))
     try:
         if size is not None and image.format in ("JPEG", "MPO"):
             image.draft("RGB", (2 * size, 2 * size))
@@ -91,6 +75,38 @@ def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.I
         image.close()
         raise DecodeError(f"cannot decode image: {exc}") from exc
     return image
+
+
+def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """``(width, height)`` as displayed (EXIF orientation applied), read from the header only."""
+    with _open_lazily(Path(path)) as image:
+        try:
+            orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise DecodeError(f"cannot read image header: {exc}") from exc
+        width, height = image.size
+    return (height, width) if orientation in _TRANSPOSED_ORIENTATIONS else (width, height)
+
+
+def _open_lazily(path: Path) -> Image.Image:
+    """``Image.open`` (header only), with every failure turned into a ``DecodeError`` reason."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(path)
+    except Image.DecompressionBombError as exc:
+        raise DecodeError(f"too large to decode safely ({exc})") from exc
+    except FileNotFoundError as exc:
+        raise DecodeError("file not found (deleted or moved after listing?)") from exc
+    except IsADirectoryError as exc:
+        raise DecodeError("is a directory") from exc
+    except PermissionError as exc:
+        raise DecodeError("permission denied") from exc
+    except Image.UnidentifiedImageError as exc:
+        reason = "empty file" if _is_empty(path) else "not an image or unsupported format"
+        raise DecodeError(reason) from exc
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise DecodeError(f"cannot open image: {exc}") from exc
 
 
 def image_from_array(array: np.ndarray) -> Image.Image:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
 from imagededup.features import encode_files
-from imagededup.groups import files_to_remove
+from imagededup.groups import check_keep_policy, files_to_remove
 from imagededup.images.decode import DecodeError, load_image
 from imagededup.images.discover import list_images
+from imagededup.images.info import file_info
 from imagededup.index import Index
 from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
@@ -158,17 +161,25 @@ class CNN:
         outfile: PathLike | None = None,
         recursive: bool = False,
         num_enc_workers: int | None = None,
+        keep: str = "first",
     ) -> list[str]:
         """Files to remove so that exactly one file of every duplicate group is left.
 
-        Groups are connected components of the duplicate pairs; the file kept is the first of its
-        group in input order (sorted names for a folder), so the answer is deterministic.
-        Nothing is deleted.
+        Groups are connected components of the duplicate pairs. ``keep`` chooses the file kept:
+        ``"first"`` (the first of its group in input order: sorted names for a folder),
+        ``"largest-resolution"``, ``"largest-file"``, ``"oldest"``, ``"newest"`` (modification
+        time) or ``"shortest-path"``; ties go to input order, so the answer is deterministic.
+        Policies that read files find them under ``image_dir``, or, with ``encoding_map``, take
+        its names as paths (absolute or relative to the working directory). Nothing is deleted.
         """
+        check_keep_policy(keep)
         names, pairs = self._search(
             image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
         )
-        result = files_to_remove(names, pairs)
+        folder = Path(image_dir) if image_dir is not None else Path()
+        result = files_to_remove(
+            names, pairs, keep, info=cache(lambda name: file_info(folder / name))
+        )
         if outfile is not None:
             save_json(result, outfile)
         return result
