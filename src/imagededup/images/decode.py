@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
+
+try:  # HEIC/HEIF photos (iPhones) with the optional extra: pip install "imagededup[heif]"
+    from pillow_heif import register_heif_opener
+except ImportError:
+    pass
+else:
+    register_heif_opener()
 
 DECODER_VERSION = 1
 """Bumped whenever decoding changes the pixels a model sees, which invalidates cached vectors."""
@@ -38,12 +46,44 @@ def load_image(source: str | os.PathLike[str] | np.ndarray, size: int | None = N
     With ``size``, the result is squashed to ``size x size`` (the input of the CNN models); JPEGs
     are then drafted to no less than twice that size before decoding. Raises ``DecodeError``.
     """
+    if size is None:
+        return _decode(source, None, lambda rgb: [rgb])[0]
+    return load_views(source, size)[0]
+
+
+def load_views(
+    source: str | os.PathLike[str] | np.ndarray, size: int, angles: tuple[float, ...] = ()
+) -> np.ndarray:
+    """``(1 + len(angles)) x size x size x 3`` pixels: the image, then rotated copies of it.
+
+    Each rotation (degrees, counter-clockwise, same canvas) is made from a copy no larger than
+    ``2*size``, which keeps it cheap; all views are squashed to ``size x size``.
+    """
+
+    def views(rgb: Image.Image) -> list[Image.Image]:
+        small = rgb.copy()
+        small.thumbnail((2 * size, 2 * size), Image.Resampling.BILINEAR)
+        rotated = [small.rotate(angle, resample=Image.Resampling.BILINEAR) for angle in angles]
+        return [_squash(view, size) for view in [rgb, *rotated]]
+
+    return np.stack(_decode(source, size, views))
+
+
+def _squash(image: Image.Image, size: int) -> np.ndarray:
+    if image.size != (size, size):
+        image = image.resize((size, size), Image.Resampling.BILINEAR)
+    return np.asarray(image, dtype=np.uint8)
+
+
+def _decode(
+    source: str | os.PathLike[str] | np.ndarray,
+    size: int | None,
+    finish: Callable[[Image.Image], list[Image.Image | np.ndarray]],
+) -> list[np.ndarray]:
+    """Open ``source`` (drafted towards ``size``), convert to RGB and pass it to ``finish``."""
     image = image_from_array(source) if isinstance(source, np.ndarray) else open_image(source, size)
     try:
-        rgb = to_rgb(image)
-        if size is not None and rgb.size != (size, size):
-            rgb = rgb.resize((size, size), Image.Resampling.BILINEAR)
-        return np.asarray(rgb, dtype=np.uint8)
+        return [np.asarray(view, dtype=np.uint8) for view in finish(to_rgb(image))]
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise DecodeError(f"cannot decode image: {exc}") from exc
     finally:

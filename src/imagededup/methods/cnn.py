@@ -10,14 +10,14 @@ import numpy as np
 
 from imagededup.features import encode_files
 from imagededup.groups import check_keep_policy, files_to_remove
-from imagededup.images.decode import DecodeError, load_image
+from imagededup.images.decode import DecodeError
 from imagededup.images.discover import list_images
 from imagededup.images.info import file_info
 from imagededup.index import Index
 from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
 from imagededup.results import DuplicateMap, duplicate_map, save_json
-from imagededup.search.auto import self_pairs
+from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.store import EmbeddingStore
 from imagededup.validation import (
@@ -81,9 +81,7 @@ class CNN:
         if image_array is not None and not isinstance(image_array, np.ndarray):
             raise ValueError(f"image_array must be a numpy array, got {type(image_array)}")
         try:
-            pixels = load_image(
-                image_file if image_array is None else image_array, self.encoder.input_size
-            )
+            pixels = self.encoder.prepare(image_file if image_array is None else image_array)
         except DecodeError as exc:
             raise ValueError(f"cannot encode {image_file}: {exc}") from exc
         return self.encoder.encode(pixels[None])[0]
@@ -202,7 +200,11 @@ class CNN:
             names, vectors = stack_encoding_map(encoding_map)
         if not names:
             return names, Pairs.empty()
-        return names, self_pairs(vectors, threshold)
+        return names, duplicate_pairs(vectors, threshold, self.view_count(vectors))
+
+    def view_count(self, vectors: np.ndarray) -> int:
+        """Views per vector: the model's for its own vectors, 1 for any other encoding map."""
+        return self.encoder.view_count if vectors.shape[1] == self.encoder.dim else 1
 
     def _reference_index(self, against: Index | PathLike, recursive: bool) -> Index:
         if isinstance(against, Index):

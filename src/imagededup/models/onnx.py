@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import onnxruntime as ort
 
-from imagededup.images.decode import DECODER_VERSION
+from imagededup.images.decode import DECODER_VERSION, load_views
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class OnnxModelSpec:
     """What imagededup needs to know to feed an ONNX model and read its embedding.
 
     ``input_dtype="uint8"`` feeds raw RGB pixels; ``"float32"`` feeds ``(pixels/255 - mean)/std``.
+    ``views`` are extra rotations (degrees) embedded beside the image itself, so that rotated
+    copies match (see ``encode``).
     """
 
     name: str
@@ -30,6 +32,7 @@ class OnnxModelSpec:
     mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
     std: tuple[float, float, float] = (1.0, 1.0, 1.0)
     default_threshold: float = 0.8
+    views: tuple[float, ...] = ()
 
 
 class OnnxEncoder:
@@ -65,11 +68,36 @@ class OnnxEncoder:
         spec = self.spec
         return (
             f"{spec.name}|{digest}|{spec.input_size}|{spec.layout}|{spec.input_dtype}"
-            f"|{spec.mean}|{spec.std}|decode-v{DECODER_VERSION}"
+            f"|{spec.mean}|{spec.std}|{spec.views}|decode-v{DECODER_VERSION}"
         )
 
+    @property
+    def dim(self) -> int | None:
+        """Length of an image's vector, when the model's output size is fixed."""
+        size = self.session.get_outputs()[0].shape[-1]
+        return size * self.view_count if isinstance(size, int) else None
+
+    @property
+    def view_count(self) -> int:
+        """Vectors per image: the image itself and each rotated view."""
+        return 1 + len(self.spec.views)
+
+    def prepare(self, source: str | os.PathLike[str] | np.ndarray) -> np.ndarray:
+        """Decode a file or array to this model's input: ``view_count x S x S x 3`` uint8."""
+        return load_views(source, self.spec.input_size, self.spec.views)
+
     def encode(self, pixels: np.ndarray) -> np.ndarray:
-        """Embed a ``NxSxSx3`` uint8 RGB batch; returns ``NxD`` float32 rows of unit length."""
+        """Embed a batch of prepared images (``N x view_count x S x S x 3``).
+
+        Each view is embedded to unit length; an image's vector is its views' vectors side by
+        side, scaled by ``1/sqrt(view_count)`` so that it has unit length too and a plain dot
+        product of two images stays the average similarity of their views.
+        """
+        count = len(pixels)
+        flat = self._embed(pixels.reshape(-1, *pixels.shape[-3:]))
+        return flat.reshape(count, -1) / np.float32(np.sqrt(self.view_count))
+
+    def _embed(self, pixels: np.ndarray) -> np.ndarray:
         feed = pixels
         if self.spec.input_dtype == "float32":
             mean = np.asarray(self.spec.mean, dtype=np.float32)

@@ -43,17 +43,25 @@ def cross_pairs(queries: np.ndarray, base: np.ndarray, threshold: float) -> Pair
     return range_pairs(flat_index(base), queries, threshold)
 
 
+def best_pairs(pairs: Pairs) -> Pairs:
+    """Each ``(first, second)`` once, with its highest score."""
+    if len(pairs) == 0:
+        return pairs
+    order = np.argsort(-pairs.scores, kind="stable")
+    first, second, scores = pairs.first[order], pairs.second[order], pairs.scores[order]
+    _, keep = np.unique(first * (int(second.max()) + 1) + second, return_index=True)
+    return Pairs(first[keep], second[keep], scores[keep])
+
+
 def unique_pairs(pairs: Pairs) -> Pairs:
-    """A self-search's pairs as ``first < second``, each once (self-matches dropped).
+    """A self-search's pairs as ``first < second``, each once with its best score.
 
     An approximate search may find a pair from one side only, so both directions are folded.
     """
     low = np.minimum(pairs.first, pairs.second)
     high = np.maximum(pairs.first, pairs.second)
     keep = low < high
-    low, high, scores = low[keep], high[keep], pairs.scores[keep]
-    _, first = np.unique(low * (int(high.max(initial=0)) + 1) + high, return_index=True)
-    return Pairs(low[first], high[first], scores[first])
+    return best_pairs(Pairs(low[keep], high[keep], pairs.scores[keep]))
 
 
 def similar_pairs(vectors: np.ndarray, threshold: float) -> Pairs:
