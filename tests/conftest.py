@@ -31,6 +31,15 @@ def original(name: str) -> Image.Image:
         return im.convert("RGB")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_cache_home(tmp_path_factory: pytest.TempPathFactory):
+    """Keep the command line's default embedding cache (and any other cache) out of $HOME."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def photo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Five distinct photos; three of them with six transformed copies each (23 files)."""

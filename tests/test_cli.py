@@ -237,3 +237,16 @@ def test_usage_errors_exit_2(args, capsys):
         cli.main(args)
     assert exited.value.code == 2
     assert "usage: imagededup" in capsys.readouterr().err
+
+
+def test_find_keeps_an_embedding_cache_unless_told_not_to(tmp_path):
+    library = tmp_path / "library"
+    shutil.copytree(EXAMPLES, library)
+    cache = tmp_path / "embeddings.sqlite"
+    first = imagededup("find", str(library), "--cache", str(cache), "--quiet", cwd=tmp_path)
+    assert first.returncode == 0 and cache.stat().st_size > 0
+    again = imagededup("find", str(library), "--cache", str(cache), "--quiet", cwd=tmp_path)
+    assert again.stdout == first.stdout
+    other = tmp_path / "unused.sqlite"
+    none = imagededup("find", str(library), "--cache", str(other), "--no-cache", "-q", cwd=tmp_path)
+    assert none.stdout == first.stdout and not other.exists()

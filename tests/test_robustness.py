@@ -1,4 +1,4 @@
-"""A hostile folder: every method returns results for the good files and a reason for each bad one."""
+"""A hostile folder: every method gives results for the good files and a reason for each bad."""
 
 from __future__ import annotations
 

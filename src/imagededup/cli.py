@@ -71,7 +71,7 @@ def _similarity(text: str) -> float:
 class Method:
     """How the command line builds a finder and reads its ``--threshold``."""
 
-    make: Callable[[bool], Finder]  # verbose -> finder
+    make: Callable[[bool, Path | None], Finder]  # (verbose, embedding cache) -> finder
     threshold_keyword: str  # the finder's find_duplicates argument
     parse_threshold: Callable[[str], float]  # raises ValueError for a bad value
     higher_is_closer: bool = True  # similarities; False for distances
@@ -81,12 +81,20 @@ class Method:
         return "similarity" if self.higher_is_closer else "distance"
 
 
-# A new method is one line: "phash": Method(lambda v: PHash(verbose=v), "max_distance_threshold",
-# int, higher_is_closer=False).
+# A new method is one line: "phash": Method(lambda v, c: PHash(verbose=v),
+# "max_distance_threshold", int, higher_is_closer=False).
 METHODS: dict[str, Method] = {
-    "cnn": Method(lambda v: CNN(verbose=v), "min_similarity_threshold", _similarity),
-    "sscd": Method(lambda v: CNN(model="sscd", verbose=v), "min_similarity_threshold", _similarity),
+    "cnn": Method(lambda v, c: CNN(verbose=v, cache=c), "min_similarity_threshold", _similarity),
+    "sscd": Method(
+        lambda v, c: CNN(model="sscd", verbose=v, cache=c), "min_similarity_threshold", _similarity
+    ),
 }
+
+
+def default_cache() -> Path:
+    """Where the command line keeps embeddings: $XDG_CACHE_HOME or ~/.cache, imagededup/."""
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(root) / "imagededup" / "embeddings.sqlite"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="look in sub-folders (default: yes)",
     )
+    find.add_argument(
+        "--cache",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help="SQLite embedding cache (default: ~/.cache/imagededup/embeddings.sqlite)",
+    )
+    find.add_argument("--no-cache", action="store_true", help="encode everything, keep nothing")
     find.add_argument("--json", metavar="OUT", help="write {file: [[duplicate, score]]} to OUT")
     find.add_argument("--report", metavar="OUT.html", help="write an HTML report of the groups")
     _add_reference(find, "scanned too; its files are always kept")
@@ -190,7 +206,9 @@ def run_find(args: argparse.Namespace) -> int:
         if out is not None and not Path(out).absolute().parent.is_dir():
             raise UsageError(f"cannot write {out}: its folder does not exist")
 
-    scan = scan_folders(method.make(not args.quiet), folders, args.recursive, **search)
+    cache_file = None if args.no_cache else (args.cache or default_cache())
+    finder = method.make(not args.quiet, cache_file)
+    scan = scan_folders(finder, folders, args.recursive, **search)
     reference_names = [relative_name(folder, scan.root) for folder in references]
     info = cache(lambda name: file_info(scan.root / name))
 
