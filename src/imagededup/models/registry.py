@@ -21,7 +21,7 @@ def _immaculate_model(name: str) -> Path:
 # (3,500 real photos and transformed copies); see README "Accuracy".
 BUILTIN_MODELS: dict[str, dict] = {
     "sscd_distilled": {"input_size": 256, "default_threshold": 0.66, "views": (25.0,)},
-    "sscd": {"input_size": 224, "default_threshold": 0.62, "views": (25.0,)},
+    "sscd": {"input_size": 224, "default_threshold": 0.64, "views": (25.0,)},
 }
 DEFAULT_MODEL = "sscd_distilled"
 
