@@ -1,10 +1,10 @@
-"""Decoded pixels -> feature vectors: run an encoder over many files, batch by batch."""
+"""Decoded pixels -> feature vectors or hashes: run an encoder over many files, batch by batch."""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -20,7 +20,10 @@ logger = logging.getLogger("imagededup")
 
 @dataclass
 class Encoded:
-    """Vectors for the files that decoded (``indices`` into the input) and reasons for the rest."""
+    """Rows (features or packed hashes) of the files that decoded, reasons for the rest.
+
+    ``indices`` and the keys of ``failures`` are positions in the input.
+    """
 
     indices: list[int] = field(default_factory=list)
     vectors: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.float32))
@@ -36,12 +39,27 @@ def encode_files(
 ) -> Encoded:
     """Decode ``paths`` in parallel threads and embed them; decoding overlaps inference."""
     decode = partial(load_image, size=encoder.input_size)
+    return encode_batches(paths, decode, encoder.encode, batch_size, num_workers, progress)
+
+
+def encode_batches[T](
+    paths: Sequence[str | os.PathLike[str]],
+    decode: Callable[[str | os.PathLike[str]], T],
+    encode: Callable[[np.ndarray], np.ndarray],
+    batch_size: int,
+    num_workers: int | None = None,
+    progress: bool = False,
+) -> Encoded:
+    """``encode`` stacked batches of ``decode(path)``; failures are logged once and kept by index.
+
+    ``decode`` runs in parallel threads (see ``iter_batches``), ``encode`` in the calling thread.
+    """
     result = Encoded()
     chunks: list[np.ndarray] = []
     with tqdm(total=len(paths), disable=not progress, unit="img", desc="Encoding") as bar:
         for batch in iter_batches(paths, decode, batch_size, num_workers):
             if batch.items:
-                chunks.append(encoder.encode(np.stack(batch.items)))
+                chunks.append(encode(np.stack(batch.items)))
                 result.indices.extend(batch.indices)
             for index, reason in batch.failures:
                 logger.warning("Skipping %s: %s", os.fspath(paths[index]), reason)

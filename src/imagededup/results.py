@@ -12,10 +12,13 @@ from imagededup.search.pairs import Pairs
 DuplicateMap = dict[str, list[str]] | dict[str, list[tuple[str, float]]]
 
 
-def duplicate_map(names: Sequence[str], pairs: Pairs, scores: bool = False) -> DuplicateMap:
-    """``{name: [duplicate, ...]}`` for every name, symmetric, best score first.
+def duplicate_map(
+    names: Sequence[str], pairs: Pairs, scores: bool = False, higher_is_closer: bool = True
+) -> DuplicateMap:
+    """``{name: [duplicate, ...]}`` for every name, symmetric, closest first, then by name.
 
-    With ``scores``, each duplicate is a ``(name, score)`` tuple with a plain float score.
+    Scores are similarities (``higher_is_closer``) or distances. With ``scores``, each duplicate
+    is a ``(name, score)`` tuple with a plain Python score (float, or int for Hamming distances).
     """
     matches: dict[str, list[tuple[str, float]]] = {name: [] for name in names}
     for a, b, s in zip(
@@ -24,7 +27,7 @@ def duplicate_map(names: Sequence[str], pairs: Pairs, scores: bool = False) -> D
         matches[names[a]].append((names[b], s))
         matches[names[b]].append((names[a], s))
     for found in matches.values():
-        found.sort(key=lambda item: (-item[1], item[0]))
+        found.sort(key=lambda item: (-item[1] if higher_is_closer else item[1], item[0]))
     if scores:
         return matches
     return {name: [other for other, _ in found] for name, found in matches.items()}

@@ -35,16 +35,32 @@ def load_image(source: str | os.PathLike[str] | np.ndarray, size: int | None = N
     With ``size``, the result is squashed to ``size x size`` (the input of the CNN models); JPEGs
     are then drafted to no less than twice that size before decoding. Raises ``DecodeError``.
     """
-    image = image_from_array(source) if isinstance(source, np.ndarray) else open_image(source, size)
+    rgb = load_rgb(source, size)
     try:
-        rgb = to_rgb(image)
         if size is not None and rgb.size != (size, size):
             rgb = rgb.resize((size, size), Image.Resampling.BILINEAR)
         return np.asarray(rgb, dtype=np.uint8)
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise DecodeError(f"cannot decode image: {exc}") from exc
     finally:
+        rgb.close()
+
+
+def load_rgb(source: str | os.PathLike[str] | np.ndarray, size: int | None = None) -> Image.Image:
+    """Decode ``source`` (a path or a uint8 array) to an RGB Pillow image, for callers that resize.
+
+    ``size`` is the largest size the caller will resize to: JPEGs are drafted to no less than twice
+    that before decoding. The caller closes the image. Raises ``DecodeError``.
+    """
+    image = image_from_array(source) if isinstance(source, np.ndarray) else open_image(source, size)
+    try:
+        rgb = to_rgb(image)
+    except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         image.close()
+        raise DecodeError(f"cannot decode image: {exc}") from exc
+    if rgb is not image:
+        image.close()
+    return rgb
 
 
 def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.Image:

@@ -16,6 +16,7 @@ from imagededup.results import DuplicateMap, duplicate_map, save_json
 from imagededup.search.exact import similar_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.validation import (
+    check_one_image,
     check_one_source,
     check_similarity_threshold,
     stack_encoding_map,
@@ -67,14 +68,9 @@ class CNN:
 
         Raises ``ValueError`` unless exactly one of the two is given, or if it cannot be decoded.
         """
-        if (image_file is None) == (image_array is None):
-            raise ValueError("pass exactly one of image_file or image_array")
-        if image_array is not None and not isinstance(image_array, np.ndarray):
-            raise ValueError(f"image_array must be a numpy array, got {type(image_array)}")
+        source = check_one_image(image_file, image_array)
         try:
-            pixels = load_image(
-                image_file if image_array is None else image_array, self.encoder.input_size
-            )
+            pixels = load_image(source, self.encoder.input_size)
         except DecodeError as exc:
             raise ValueError(f"cannot encode {image_file}: {exc}") from exc
         return self.encoder.encode(pixels[None])[0]
