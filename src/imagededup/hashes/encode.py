@@ -26,7 +26,7 @@ def hash_files(
     paths: Sequence[str | os.PathLike[str]],
     draft_size: int | None,
     dihedral: bool = False,
-    batch_size: int = 256,
+    batch_size: int = 64,
     num_workers: int | None = None,
     progress: bool = False,
 ) -> Encoded:
@@ -40,13 +40,10 @@ def hash_files(
 
 
 def hash_image(
-    algorithm: HashAlgorithm,
-    source: str | os.PathLike[str] | np.ndarray,
-    draft_size: int | None,
-    dihedral: bool = False,
+    algorithm: HashAlgorithm, source: str | os.PathLike[str] | np.ndarray, draft_size: int | None
 ) -> np.ndarray:
-    """Code of one file or uint8 array (``bytes``, or ``8 x bytes`` with ``dihedral``)."""
-    return pack_reduced(algorithm, reduce_image(algorithm, source, draft_size, dihedral)[None])[0]
+    """Code (``bytes`` uint8) of one file or uint8 array."""
+    return pack_reduced(algorithm, reduce_image(algorithm, source, draft_size)[None])[0]
 
 
 def reduce_image(

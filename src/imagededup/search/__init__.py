@@ -1,6 +1,7 @@
 """Search: vectors or hashes in, matched ``Pairs`` out."""
 
 from imagededup.search.exact import cross_pairs, similar_pairs
+from imagededup.search.hamming import cross_hamming_pairs, hamming_pairs
 from imagededup.search.pairs import Pairs
 
-__all__ = ["Pairs", "cross_pairs", "similar_pairs"]
+__all__ = ["Pairs", "cross_hamming_pairs", "cross_pairs", "hamming_pairs", "similar_pairs"]
