@@ -1,7 +1,7 @@
-"""Decoded pixels -> feature vectors: run an encoder over many files, batch by batch.
+"""Decoded pixels -> feature vectors or hashes: run an encoder over many files, batch by batch.
 
 Memory stays flat whatever the number of files: pixels live only for the batches in flight and
-vectors go straight into one preallocated matrix. With a store, cached vectors are reused and
+results go straight into one preallocated array. With a store, cached vectors are reused and
 every new batch is written as soon as it is encoded.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,50 +39,85 @@ def encode_files(
     progress: bool = False,
     store: EmbeddingStore | None = None,
 ) -> Encoded:
-    """Decode ``paths`` in parallel threads and embed them; decoding overlaps inference."""
-    keys = [file_key(path) for path in paths] if store is not None else []
-    cached = store.get(keys) if store is not None else {}
-    todo = [i for i in range(len(paths)) if i not in cached]
-    matrix = _Matrix(len(paths))
-    for i, vector in cached.items():
-        matrix.set([i], vector[None])
+    """Decode ``paths`` in parallel threads and embed them; decoding overlaps inference.
+
+    With ``store``, files it already holds are not decoded, and each new batch is saved to it.
+    """
+    if store is None:
+        return encode_batches(
+            paths, encoder.prepare, encoder.encode, batch_size, num_workers, progress
+        )
+    keys = [file_key(path) for path in paths]
+
+    def save(indices: list[int], vectors: np.ndarray) -> None:
+        known = [(keys[i], v) for i, v in zip(indices, vectors, strict=True) if keys[i]]
+        store.put([key for key, _ in known], [v for _, v in known])
+
+    return encode_batches(
+        paths,
+        encoder.prepare,
+        encoder.encode,
+        batch_size,
+        num_workers,
+        progress,
+        known=store.get(keys),
+        on_batch=save,
+    )
+
+
+def encode_batches[T](
+    paths: Sequence[str | os.PathLike[str]],
+    decode: Callable[[str | os.PathLike[str]], T],
+    encode: Callable[[np.ndarray], np.ndarray],
+    batch_size: int,
+    num_workers: int | None = None,
+    progress: bool = False,
+    known: dict[int, np.ndarray] | None = None,
+    on_batch: Callable[[list[int], np.ndarray], None] | None = None,
+) -> Encoded:
+    """``encode`` stacked batches of ``decode(path)``; failures are logged once and kept by index.
+
+    ``decode`` runs in parallel threads (see ``iter_batches``), ``encode`` in the calling thread.
+    ``known`` results (by index) are used as they are; ``on_batch`` sees each new batch.
+    """
+    known = known or {}
+    todo = [i for i in range(len(paths)) if i not in known]
+    rows = _Rows(len(paths))
+    for i, row in known.items():
+        rows.set([i], row[None])
     failures: dict[int, str] = {}
-    decode = encoder.prepare
     with tqdm(total=len(paths), disable=not progress, unit="img", desc="Encoding") as bar:
-        bar.update(len(cached))
+        bar.update(len(known))
         for batch in iter_batches([paths[i] for i in todo], decode, batch_size, num_workers):
             if batch.items:
                 done = [todo[k] for k in batch.indices]
-                vectors = encoder.encode(np.stack(batch.items))
-                matrix.set(done, vectors)
-                if store is not None:
-                    done_keys = [
-                        (keys[i], v) for i, v in zip(done, vectors, strict=True) if keys[i]
-                    ]
-                    store.put([k for k, _ in done_keys], [v for _, v in done_keys])
+                encoded = encode(np.stack(batch.items))
+                rows.set(done, encoded)
+                if on_batch is not None:
+                    on_batch(done, encoded)
             for k, reason in batch.failures:
                 logger.warning("Skipping %s: %s", os.fspath(paths[todo[k]]), reason)
                 failures[todo[k]] = reason
             bar.update(len(batch.indices) + len(batch.failures))
-    indices = np.flatnonzero(matrix.filled)
-    return Encoded(indices.tolist(), matrix.rows(indices), failures)
+    indices = np.flatnonzero(rows.filled)
+    return Encoded(indices.tolist(), rows.take(indices), failures)
 
 
-class _Matrix:
-    """Rows of vectors for ``count`` inputs, allocated once the vector length is known."""
+class _Rows:
+    """One result row per input, allocated once the first row shows its shape and type."""
 
     def __init__(self, count: int) -> None:
         self.count = count
         self.filled = np.zeros(count, dtype=bool)
         self.data: np.ndarray | None = None
 
-    def set(self, rows: list[int], vectors: np.ndarray) -> None:
+    def set(self, indices: list[int], rows: np.ndarray) -> None:
         if self.data is None:
-            self.data = np.empty((self.count, vectors.shape[1]), dtype=np.float32)
-        self.data[rows] = vectors
-        self.filled[rows] = True
+            self.data = np.empty((self.count, *rows.shape[1:]), dtype=rows.dtype)
+        self.data[indices] = rows
+        self.filled[indices] = True
 
-    def rows(self, indices: np.ndarray) -> np.ndarray:
+    def take(self, indices: np.ndarray) -> np.ndarray:
         if self.data is None:
             return np.empty((0, 0), np.float32)
         return self.data if len(indices) == self.count else self.data[indices]

@@ -15,30 +15,37 @@ from imagededup.search.pairs import Pairs
 DuplicateMap = dict[str, list[str]] | dict[str, list[tuple[str, float]]]
 
 
-def duplicate_map(names: Sequence[str], pairs: Pairs, scores: bool = False) -> DuplicateMap:
-    """``{name: [duplicate, ...]}`` for every name of a self-search, symmetric, best first.
+def duplicate_map(
+    names: Sequence[str], pairs: Pairs, scores: bool = False, higher_is_closer: bool = True
+) -> DuplicateMap:
+    """``{name: [duplicate, ...]}`` for every name of a self-search, symmetric, closest first.
 
-    With ``scores``, each duplicate is a ``(name, score)`` tuple with a plain float score.
+    Scores are similarities (``higher_is_closer``) or distances. With ``scores``, each duplicate
+    is a ``(name, score)`` tuple with a plain Python score (float, or int for Hamming distances).
     """
     both_ways = Pairs(
         np.concatenate([pairs.first, pairs.second]),
         np.concatenate([pairs.second, pairs.first]),
         np.concatenate([pairs.scores, pairs.scores]),
     )
-    return match_map(names, names, both_ways, scores=scores)
+    return match_map(names, names, both_ways, scores, higher_is_closer)
 
 
 def match_map(
-    queries: Sequence[str], base: Sequence[str], pairs: Pairs, scores: bool = False
+    queries: Sequence[str],
+    base: Sequence[str],
+    pairs: Pairs,
+    scores: bool = False,
+    higher_is_closer: bool = True,
 ) -> DuplicateMap:
-    """``{query: [base match, ...]}`` for every query, best score first (ties by name)."""
+    """``{query: [base match, ...]}`` for every query, closest first, then by name."""
     matches: dict[str, list[tuple[str, float]]] = {name: [] for name in queries}
     for q, b, s in zip(
         pairs.first.tolist(), pairs.second.tolist(), pairs.scores.tolist(), strict=True
     ):
         matches[queries[q]].append((base[b], s))
     for found in matches.values():
-        found.sort(key=lambda item: (-item[1], item[0]))
+        found.sort(key=lambda item: (-item[1] if higher_is_closer else item[1], item[0]))
     if scores:
         return matches
     return {name: [other for other, _ in found] for name, found in matches.items()}

@@ -23,6 +23,29 @@ def check_similarity_threshold(value: object) -> float:
     return float(value)
 
 
+def check_distance_threshold(value: object, bits: int) -> int:
+    """A Hamming-distance threshold: an integer from 0 to ``bits`` (the hash length)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"max_distance_threshold must be an integer between 0 and {bits}, got {value!r}"
+        )
+    if not 0 <= int(value) <= bits:
+        raise ValueError(
+            f"max_distance_threshold must be between 0 and {bits} (bits that may differ in a"
+            f" {bits}-bit hash), got {value}"
+        )
+    return int(value)
+
+
+def check_one_image(image_file: object, image_array: object) -> object:
+    """The image to encode: exactly one of a file path and a numpy array must be given."""
+    if (image_file is None) == (image_array is None):
+        raise ValueError("pass exactly one of image_file or image_array")
+    if image_array is not None and not isinstance(image_array, np.ndarray):
+        raise ValueError(f"image_array must be a numpy array, got {type(image_array)}")
+    return image_file if image_array is None else image_array
+
+
 def check_one_source(image_dir: object, encoding_map: object) -> None:
     """Exactly one of ``image_dir`` and ``encoding_map`` must be given."""
     if (image_dir is None) == (encoding_map is None):

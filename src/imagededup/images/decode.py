@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -46,9 +45,13 @@ def load_image(source: str | os.PathLike[str] | np.ndarray, size: int | None = N
     With ``size``, the result is squashed to ``size x size`` (the input of the CNN models); JPEGs
     are then drafted to no less than twice that size before decoding. Raises ``DecodeError``.
     """
-    if size is None:
-        return _decode(source, None, lambda rgb: [rgb])[0]
-    return load_views(source, size)[0]
+    if size is not None:
+        return load_views(source, size)[0]
+    rgb = load_rgb(source)
+    try:
+        return np.asarray(rgb, dtype=np.uint8)
+    finally:
+        rgb.close()
 
 
 def load_views(
@@ -59,14 +62,16 @@ def load_views(
     Each rotation (degrees, counter-clockwise, same canvas) is made from a copy no larger than
     ``2*size``, which keeps it cheap; all views are squashed to ``size x size``.
     """
-
-    def views(rgb: Image.Image) -> list[Image.Image]:
+    rgb = load_rgb(source, size)
+    try:
         small = rgb.copy()
         small.thumbnail((2 * size, 2 * size), Image.Resampling.BILINEAR)
         rotated = [small.rotate(angle, resample=Image.Resampling.BILINEAR) for angle in angles]
-        return [_squash(view, size) for view in [rgb, *rotated]]
-
-    return np.stack(_decode(source, size, views))
+        return np.stack([_squash(view, size) for view in [rgb, *rotated]])
+    except (OSError, ValueError, SyntaxError, MemoryError) as exc:
+        raise DecodeError(f"cannot decode image: {exc}") from exc
+    finally:
+        rgb.close()
 
 
 def _squash(image: Image.Image, size: int) -> np.ndarray:
@@ -75,19 +80,21 @@ def _squash(image: Image.Image, size: int) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8)
 
 
-def _decode(
-    source: str | os.PathLike[str] | np.ndarray,
-    size: int | None,
-    finish: Callable[[Image.Image], list[Image.Image | np.ndarray]],
-) -> list[np.ndarray]:
-    """Open ``source`` (drafted towards ``size``), convert to RGB and pass it to ``finish``."""
+def load_rgb(source: str | os.PathLike[str] | np.ndarray, size: int | None = None) -> Image.Image:
+    """Decode ``source`` (a path or a uint8 array) to an RGB Pillow image, for callers that resize.
+
+    ``size`` is the largest size the caller will resize to: JPEGs are drafted to no less than twice
+    that before decoding. The caller closes the image. Raises ``DecodeError``.
+    """
     image = image_from_array(source) if isinstance(source, np.ndarray) else open_image(source, size)
     try:
-        return [np.asarray(view, dtype=np.uint8) for view in finish(to_rgb(image))]
+        rgb = to_rgb(image)
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
-        raise DecodeError(f"cannot decode image: {exc}") from exc
-    finally:
         image.close()
+        raise DecodeError(f"cannot decode image: {exc}") from exc
+    if rgb is not image:
+        image.close()
+    return rgb
 
 
 def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.Image:

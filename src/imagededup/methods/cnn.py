@@ -21,6 +21,7 @@ from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.store import EmbeddingStore
 from imagededup.validation import (
+    check_one_image,
     check_one_source,
     check_similarity_threshold,
     stack_encoding_map,
@@ -76,12 +77,9 @@ class CNN:
 
         Raises ``ValueError`` unless exactly one of the two is given, or if it cannot be decoded.
         """
-        if (image_file is None) == (image_array is None):
-            raise ValueError("pass exactly one of image_file or image_array")
-        if image_array is not None and not isinstance(image_array, np.ndarray):
-            raise ValueError(f"image_array must be a numpy array, got {type(image_array)}")
+        source = check_one_image(image_file, image_array)
         try:
-            pixels = self.encoder.prepare(image_file if image_array is None else image_array)
+            pixels = self.encoder.prepare(source)
         except DecodeError as exc:
             raise ValueError(f"cannot encode {image_file}: {exc}") from exc
         return self.encoder.encode(pixels[None])[0]
