@@ -250,3 +250,27 @@ def test_find_keeps_an_embedding_cache_unless_told_not_to(tmp_path):
     other = tmp_path / "unused.sqlite"
     none = imagededup("find", str(library), "--cache", str(other), "--no-cache", "-q", cwd=tmp_path)
     assert none.stdout == first.stdout and not other.exists()
+
+
+def test_hash_method_plots_and_evaluate(tmp_path):
+    library = tmp_path / "library"
+    shutil.copytree(EXAMPLES, library)
+    common = ["--no-cache", "--quiet"]
+    hashed = imagededup(
+        "find", str(library), "--method", "phash", "--json", "p.json", "--plot", "plots",
+        *common, cwd=tmp_path,
+    )  # fmt: skip
+    assert hashed.returncode == 0, hashed.stderr
+    assert "distance" in hashed.stdout
+    groups = len(re.findall(r"^group \d+ of", hashed.stdout, re.M))
+    assert groups >= 1
+    pngs = sorted((tmp_path / "plots").glob("group-*.png"))
+    assert len(pngs) == groups and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    imagededup("find", str(library), "--json", "c.json", *common, cwd=tmp_path)
+    scored = imagededup("evaluate", "c.json", "p.json", cwd=tmp_path)
+    assert scored.returncode == 0, scored.stderr
+    assert re.search(r"^precision: [0-9.]+, [0-9.]+$", scored.stdout, re.M)
+    perfect = imagededup("evaluate", "c.json", "c.json", "--metric", "map", cwd=tmp_path)
+    assert perfect.stdout.strip() == "map: 1.0000"
+    bad = imagededup("find", str(library), "--method", "phash", "--threshold", "x", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1

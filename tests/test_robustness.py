@@ -77,9 +77,8 @@ def hostile(tmp_path_factory):
     return root
 
 
-@pytest.fixture
-def vanishing(monkeypatch, hostile):
-    """Delete vanished.jpg right after the folder is listed, as a concurrent process might."""
+def discover_then_delete(hostile):
+    """``list_images`` that deletes vanished.jpg right after listing, as another process might."""
     real = discover.list_images
 
     def list_then_delete(*args, **kwargs):
@@ -87,7 +86,13 @@ def vanishing(monkeypatch, hostile):
         (hostile / "vanished.jpg").unlink(missing_ok=True)
         return listing
 
-    monkeypatch.setattr("imagededup.methods.cnn.list_images", list_then_delete)
+    return list_then_delete
+
+
+@pytest.fixture
+def vanishing(monkeypatch, hostile):
+    """Make vanished.jpg disappear between listing and decoding; put it back afterwards."""
+    monkeypatch.setattr("imagededup.methods.cnn.list_images", discover_then_delete(hostile))
     yield
     (hostile / "vanished.jpg").write_bytes((EXAMPLES / "coffee.jpg").read_bytes())
 
@@ -132,3 +137,17 @@ def test_heic_with_the_heif_extra(tmp_path, cnn):
     pillow_heif.from_pillow(original("chelsea")).save(tmp_path / "chelsea.heic", quality=90)
     shutil.copy(EXAMPLES / "chelsea.jpg", tmp_path / "chelsea.jpg")
     assert cnn.find_duplicates(image_dir=tmp_path)["chelsea.heic"] == ["chelsea.jpg"]
+
+
+@pytest.mark.parametrize("method", ["PHash", "DHash", "AHash", "WHash", "PDQHash"])
+def test_hash_methods_survive_a_hostile_folder(hostile, vanishing, method, monkeypatch):
+    import imagededup.methods as methods
+
+    monkeypatch.setattr("imagededup.methods.hashing.list_images", discover_then_delete(hostile))
+    hasher = getattr(methods, method)(verbose=False)
+    hashes = hasher.encode_images(hostile)
+    assert set(hashes) >= GOOD
+    assert not set(hashes) & set(BAD)
+    for name, fragment in BAD.items():
+        assert fragment in hasher.skipped[name], (method, name, hasher.skipped[name])
+    assert "copy_of_photo.jpg" in hasher.find_duplicates(encoding_map=hashes)["photo.jpg"]

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from imagededup import __version__
 from imagededup.actions import Outcome, Step, apply, fresh_names, plan, plan_undo, undo
+from imagededup.evaluation import evaluate
 from imagededup.groups import (
     KEEP_POLICIES,
     Group,
@@ -38,7 +39,8 @@ from imagededup.groups import (
     reclaimable_bytes,
 )
 from imagededup.images.info import FileInfo, file_info
-from imagededup.methods.cnn import CNN
+from imagededup.methods import CNN, AHash, DHash, PDQHash, PHash, WHash
+from imagededup.methods.hashing import Hashing
 from imagededup.report.html import write_report
 from imagededup.results import best_scores, format_score, load_duplicate_map, save_json
 from imagededup.scan import (
@@ -54,6 +56,7 @@ from imagededup.scan import (
     save_record,
     scan_folders,
 )
+from imagededup.utils import plot_duplicates
 from imagededup.validation import check_similarity_threshold
 
 DEFAULT_KEEP = "largest-resolution"
@@ -81,13 +84,21 @@ class Method:
         return "similarity" if self.higher_is_closer else "distance"
 
 
-# A new method is one line: "phash": Method(lambda v, c: PHash(verbose=v),
-# "max_distance_threshold", int, higher_is_closer=False).
+def _hash(method: type[Hashing]) -> Method:
+    return Method(lambda v, c: method(verbose=v), "max_distance_threshold", int, False)
+
+
+# A new method is one line here.
 METHODS: dict[str, Method] = {
     "cnn": Method(lambda v, c: CNN(verbose=v, cache=c), "min_similarity_threshold", _similarity),
     "sscd": Method(
         lambda v, c: CNN(model="sscd", verbose=v, cache=c), "min_similarity_threshold", _similarity
     ),
+    "phash": _hash(PHash),
+    "dhash": _hash(DHash),
+    "ahash": _hash(AHash),
+    "whash": _hash(WHash),
+    "pdq": _hash(PDQHash),
 }
 
 
@@ -109,7 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
         "paths", nargs="+", metavar="PATH", help="folders of images, searched together"
     )
     find.add_argument("--method", default="cnn", choices=METHODS, help="default: %(default)s")
-    find.add_argument("--threshold", help="minimum similarity (cnn, sscd); default: the model's")
+    find.add_argument(
+        "--threshold",
+        help="minimum similarity (cnn, sscd) or maximum Hamming distance (hashes);"
+        " default: the method's",
+    )
     find.add_argument(
         "--recursive",
         action=argparse.BooleanOptionalAction,
@@ -126,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("--no-cache", action="store_true", help="encode everything, keep nothing")
     find.add_argument("--json", metavar="OUT", help="write {file: [[duplicate, score]]} to OUT")
     find.add_argument("--report", metavar="OUT.html", help="write an HTML report of the groups")
+    find.add_argument("--plot", metavar="DIR", help="write a PNG of each group into DIR")
     _add_reference(find, "scanned too; its files are always kept")
     _add_keep(find, f"which file of a group to keep (default: {DEFAULT_KEEP})", DEFAULT_KEEP)
     find.add_argument(
@@ -153,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("--yes", "-y", action="store_true", help="do not ask before --delete")
     _add_quiet(act)
     act.set_defaults(run=run_act)
+
+    score = commands.add_parser("evaluate", help="score a result against a ground truth")
+    score.add_argument("ground_truth", metavar="GROUND_TRUTH.json", help="{file: [duplicates]}")
+    score.add_argument("result", metavar="RESULT.json", help="written by find --json")
+    score.add_argument(
+        "--metric", default="all", choices=["all", "map", "ndcg", "jaccard", "classification"]
+    )
+    score.set_defaults(run=run_evaluate, quiet=False)
 
     restore = commands.add_parser("undo", help="restore the files of an act manifest")
     restore.add_argument("manifest", metavar="MANIFEST", help="printed by act")
@@ -250,7 +274,26 @@ def run_find(args: argparse.Namespace) -> int:
             progress=not args.quiet,
         )
         print(f"wrote {args.report}")
+    if args.plot:
+        folder = Path(args.plot)
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, group in enumerate(groups, 1):
+            outfile = folder / f"group-{number:05d}.png"
+            plot_duplicates(scan.root, scan.duplicates, group.keep[0], outfile)
+        print(f"wrote {len(groups)} plots into {folder}")
     return 1 if groups and args.fail_on_duplicates else 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """Print each metric of ``evaluate`` for a result against a ground truth."""
+    truth = load_duplicate_map(args.ground_truth)
+    result = load_duplicate_map(args.result)
+    for name, value in evaluate(truth, result, metric=args.metric).items():
+        shown = (
+            ", ".join(f"{v:.4f}" for v in value) if hasattr(value, "__len__") else f"{value:.4f}"
+        )
+        print(f"{name}: {shown}")
+    return 0
 
 
 def print_group(

@@ -8,12 +8,15 @@ The API (``CNN.find_duplicates_to_remove``) and the command line share this one 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import numpy as np
 
-from imagededup.images.info import FileInfo
+from imagededup.images.info import FileInfo, file_info
 from imagededup.search.pairs import Pairs
 
 InfoOf = Callable[[str], FileInfo]
@@ -139,6 +142,14 @@ def files_to_remove(
         for members in groups
         for name in keep_group([names[i] for i in members], keep, info).remove
     ]
+
+
+def files_to_remove_under(
+    folder: str | os.PathLike[str] | None, names: Sequence[str], pairs: Pairs, keep: str
+) -> list[str]:
+    """``files_to_remove`` for names relative to ``folder`` (None: the working directory)."""
+    root = Path(folder) if folder is not None else Path()
+    return files_to_remove(names, pairs, keep, info=cache(lambda name: file_info(root / name)))
 
 
 def groups_from_map(

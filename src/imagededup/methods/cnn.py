@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 
 from imagededup.features import encode_files
-from imagededup.groups import check_keep_policy, files_to_remove
+from imagededup.groups import check_keep_policy, files_to_remove_under
 from imagededup.images.decode import DecodeError
 from imagededup.images.discover import list_images
-from imagededup.images.info import file_info
 from imagededup.index import Index
 from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
@@ -172,10 +169,7 @@ class CNN:
         names, pairs = self._search(
             image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
         )
-        folder = Path(image_dir) if image_dir is not None else Path()
-        result = files_to_remove(
-            names, pairs, keep, info=cache(lambda name: file_info(folder / name))
-        )
+        result = files_to_remove_under(image_dir, names, pairs, keep)
         if outfile is not None:
             save_json(result, outfile)
         return result

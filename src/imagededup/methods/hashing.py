@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from imagededup.groups import files_to_remove
+from imagededup.groups import check_keep_policy, files_to_remove_under
 from imagededup.hashes.algorithms import (
     AverageHash,
     DifferenceHash,
@@ -138,16 +138,19 @@ class Hashing:
         recursive: bool = False,
         num_enc_workers: int | None = None,
         dihedral: bool = False,
+        keep: str = "first",
     ) -> list[str]:
         """Files to remove so that exactly one file of every duplicate group is left.
 
-        Groups are connected components of the duplicate pairs (as in ``find_duplicates``); the
-        file kept is the first of its group in input order. Nothing is deleted.
+        Groups are connected components of the duplicate pairs (as in ``find_duplicates``);
+        ``keep`` picks the file kept, as in ``CNN.find_duplicates_to_remove`` (default: the
+        first of its group in input order). Nothing is deleted.
         """
+        check_keep_policy(keep)
         names, pairs = self._search(
             image_dir, encoding_map, max_distance_threshold, recursive, num_enc_workers, dihedral
         )
-        result = files_to_remove(names, pairs)
+        result = files_to_remove_under(image_dir, names, pairs, keep)
         if outfile is not None:
             save_json(result, outfile)
         return result
