@@ -10,6 +10,7 @@ plots never call it, so this script installs an inert stand-in instead of a 2 GB
     hashes FILE...          {file: {"phash": hex, "dhash": hex, "ahash": hex, "whash": hex}}
     bench DIR [THRESHOLD]   seconds for PHash encode_images + find_duplicates on DIR
     evaluate GT RETRIEVED   evaluate(ground_truth, retrieved, "all") on two JSON maps
+    duplicates DIR [THRESHOLD]  PHash find_duplicates(image_dir=DIR) at THRESHOLD (default 10)
 All commands print JSON on stdout.
 """
 
@@ -66,6 +67,12 @@ def bench(image_dir, threshold=10):
     return {"images": len(encodings), "encode_s": encoded - start, "search_s": end - encoded}
 
 
+def duplicates(image_dir, threshold=10):
+    return PHash(verbose=False).find_duplicates(
+        image_dir=image_dir, max_distance_threshold=threshold
+    )
+
+
 def evaluate_files(ground_truth, retrieved):
     with open(ground_truth) as a, open(retrieved) as b:
         result = evaluate(json.load(a), json.load(b), metric="all")
@@ -81,6 +88,8 @@ if __name__ == "__main__":
         out = hashes(args)
     elif command == "bench":
         out = bench(args[0], *(int(a) for a in args[1:]))
+    elif command == "duplicates":
+        out = duplicates(args[0], *(int(a) for a in args[1:]))
     elif command == "evaluate":
         out = evaluate_files(*args)
     else:

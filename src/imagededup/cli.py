@@ -20,9 +20,11 @@ argparse is in the standard library: the command adds no dependency and needs no
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -139,6 +141,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="SQLite embedding cache (default: ~/.cache/imagededup/embeddings.sqlite)",
     )
     find.add_argument("--no-cache", action="store_true", help="encode everything, keep nothing")
+    find.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        metavar="ADDRESS",
+        help="encode on Ray: a local instance, or the cluster at ADDRESS ('auto',"
+        " 'ray://HOST:10001'); needs imagededup[distributed]",
+    )
+    find.add_argument(
+        "--ray-output",
+        metavar="DIR",
+        help="with --ray, keep the Parquet embeddings in DIR; a later run encodes only new or"
+        " changed files (default: a temporary folder)",
+    )
     find.add_argument("--json", metavar="OUT", help="write {file: [[duplicate, score]]} to OUT")
     find.add_argument("--report", metavar="OUT.html", help="write an HTML report of the groups")
     find.add_argument("--plot", metavar="DIR", help="write a PNG of each group into DIR")
@@ -230,9 +246,12 @@ def run_find(args: argparse.Namespace) -> int:
         if out is not None and not Path(out).absolute().parent.is_dir():
             raise UsageError(f"cannot write {out}: its folder does not exist")
 
-    cache_file = None if args.no_cache else (args.cache or default_cache())
-    finder = method.make(not args.quiet, cache_file)
-    scan = scan_folders(finder, folders, args.recursive, **search)
+    cache_file = None if args.no_cache or args.ray else (args.cache or default_cache())
+    with contextlib.ExitStack() as stack:
+        finder = method.make(not args.quiet, cache_file)
+        if args.ray:
+            finder = ray_finder(finder, args, stack)
+        scan = scan_folders(finder, folders, args.recursive, **search)
     reference_names = [relative_name(folder, scan.root) for folder in references]
     info = cache(lambda name: file_info(scan.root / name))
 
@@ -282,6 +301,20 @@ def run_find(args: argparse.Namespace) -> int:
             plot_duplicates(scan.root, scan.duplicates, group.keep[0], outfile)
         print(f"wrote {len(groups)} plots into {folder}")
     return 1 if groups and args.fail_on_duplicates else 0
+
+
+def ray_finder(cnn: Finder, args: argparse.Namespace, stack: contextlib.ExitStack) -> Finder:
+    """``find --ray``: encode on Ray into ``--ray-output`` (or a temporary folder)."""
+    if not isinstance(cnn, CNN):
+        raise UsageError(f"--ray encodes with a CNN model, not --method {args.method}")
+    try:
+        from imagededup.distributed.finder import RayFinder
+    except ImportError as exc:
+        raise UsageError(str(exc)) from None
+    output = args.ray_output or stack.enter_context(
+        tempfile.TemporaryDirectory(prefix="imagededup-ray-")
+    )
+    return RayFinder(cnn, output, None if args.ray == "local" else args.ray)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -38,12 +38,17 @@ class OnnxModelSpec:
 class OnnxEncoder:
     """An embedding model behind the small interface every method uses: ``encode(pixels)``."""
 
-    def __init__(self, spec: OnnxModelSpec, providers: list[str] | None = None) -> None:
+    def __init__(
+        self, spec: OnnxModelSpec, providers: list[str] | None = None, threads: int | None = None
+    ) -> None:
+        """``threads`` caps onnxruntime's intra-op threads (default: one per core), so that
+        several encoders in one machine (e.g. Ray actors) do not oversubscribe its cores."""
         if not Path(spec.path).is_file():
             raise FileNotFoundError(f"ONNX model file not found: {spec.path}")
         self.spec = spec
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        options.intra_op_num_threads = threads or 0
         self.session = ort.InferenceSession(
             os.fspath(spec.path), sess_options=options, providers=providers or default_providers()
         )

@@ -41,6 +41,6 @@ def model_spec(model: str | OnnxModelSpec) -> OnnxModelSpec:
     return OnnxModelSpec(name=model, path=_immaculate_model(model), **BUILTIN_MODELS[model])
 
 
-def load_encoder(model: str | OnnxModelSpec) -> OnnxEncoder:
-    """Build the encoder for ``model`` (see ``model_spec``)."""
-    return OnnxEncoder(model_spec(model))
+def load_encoder(model: str | OnnxModelSpec, threads: int | None = None) -> OnnxEncoder:
+    """Build the encoder for ``model`` (see ``model_spec``), on ``threads`` threads at most."""
+    return OnnxEncoder(model_spec(model), threads=threads)

@@ -1,0 +1,19 @@
+"""Encode collections too large for one machine on a Ray cluster, then find their duplicates.
+
+``encode_dataset`` embeds images with Ray Data into Parquet shards (layout in ``shards``),
+resuming where an earlier run stopped; ``find_duplicates_from_parquet`` searches them and returns
+the usual duplicate map. Needs the ``distributed`` extra: ``pip install 'imagededup[distributed]'``.
+"""
+
+try:
+    import pyarrow  # noqa: F401
+    import ray  # noqa: F401
+except ImportError as exc:
+    raise ImportError(
+        "imagededup.distributed needs Ray and pyarrow: pip install 'imagededup[distributed]'"
+    ) from exc
+
+from imagededup.distributed.encode import EncodeResult, encode_dataset
+from imagededup.distributed.search import find_duplicates_from_parquet
+
+__all__ = ["EncodeResult", "encode_dataset", "find_duplicates_from_parquet"]

@@ -1,0 +1,81 @@
+"""Find duplicates among the embeddings that ``encode_dataset`` wrote: load, search, report.
+
+The shards are loaded into one matrix (about 2 KiB per image at 512-d: 50 million images fit in
+about 100 GiB) and searched with ``search.auto`` (exact up to 100k vectors, IVF above).
+
+Beyond one machine's memory, the plan is IVF with its coarse partitions processed one at a time:
+train the coarse quantizer (about ``4 * sqrt(N)`` centroids) on a sample of the shards; stream the
+shards once to assign every vector to its ``nprobe`` nearest centroids (a vector near a border
+lands in several partitions, which is what lets duplicates split by a border meet), writing
+``(partition, path, embedding)`` rows partitioned by centroid; then, one partition at a time (on
+Ray, one task each), run the exact range search inside it and emit its pairs; a pair found in
+several partitions is kept once. Memory is one partition; the cost is ``nprobe`` times the
+vectors on disk. Not implemented yet.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from imagededup.distributed import shards
+from imagededup.results import DuplicateMap, duplicate_map, save_json
+from imagededup.search.copies import duplicate_pairs
+from imagededup.search.pairs import Pairs
+from imagededup.validation import check_similarity_threshold
+
+PathLike = str | os.PathLike[str]
+
+
+def find_duplicates_from_parquet(
+    output_dir: PathLike,
+    min_similarity_threshold: float | None = None,
+    scores: bool = False,
+    outfile: PathLike | None = None,
+    approximate: bool | None = None,
+    root: PathLike | None = None,
+    files: Iterable[PathLike] | None = None,
+) -> DuplicateMap:
+    """Duplicates among the files encoded in ``output_dir``, in ``CNN.find_duplicates``'s format.
+
+    Keys are absolute paths, as stored: they stay the same whatever is added to the collection.
+    With ``root``, only files under ``root`` are searched and keys are relative to it (POSIX
+    separators), exactly as ``CNN().find_duplicates(image_dir=root, recursive=True)`` names them.
+    ``files`` searches only these files (e.g. ``EncodeResult.files``), not every file ever
+    encoded into ``output_dir`` (which keeps the rows of files deleted since).
+    ``min_similarity_threshold`` defaults to the threshold of the model that encoded them;
+    ``approximate`` forces IVF (True) or exact search (False) instead of choosing by size.
+    """
+    output_dir = Path(output_dir)
+    manifest = shards.read_manifest(output_dir)
+    if manifest is None:
+        raise FileNotFoundError(f"{output_dir} holds no embeddings (run encode_dataset first)")
+    threshold = check_similarity_threshold(
+        manifest["default_threshold"]
+        if min_similarity_threshold is None
+        else min_similarity_threshold
+    )
+    paths, vectors = shards.read_embeddings(output_dir)
+    names = paths if root is None else relative_names(paths, root)
+    wanted = None if files is None else {os.path.abspath(path) for path in files}
+    keep = sorted(
+        (name, i)
+        for i, (name, path) in enumerate(zip(names, paths, strict=True))
+        if name is not None and (wanted is None or path in wanted)
+    )
+    names, vectors = [name for name, _ in keep], vectors[[i for _, i in keep]]
+    views = manifest.get("view_count", 1)
+    pairs = duplicate_pairs(vectors, threshold, views, approximate) if names else Pairs.empty()
+    result = duplicate_map(names, pairs, scores=scores)
+    if outfile is not None:
+        save_json(result, outfile)
+    return result
+
+
+def relative_names(paths: list[str], root: PathLike) -> list[str | None]:
+    """Each path relative to ``root`` with POSIX separators, or None if it is not under it."""
+    prefix = os.path.join(os.path.abspath(root), "")
+    return [
+        Path(path[len(prefix) :]).as_posix() if path.startswith(prefix) else None for path in paths
+    ]
