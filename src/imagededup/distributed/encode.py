@@ -101,7 +101,8 @@ def encode_dataset(
         connect(address, progress)
         run_dir = shards.new_run_dir(output_dir)
         embed = {"model": model, "model_id": encoder.model_id}
-        views = {"size": encoder.input_size, "angles": encoder.spec.views}
+        spec = encoder.spec
+        views = {"size": spec.input_size, "angles": spec.views, "view_size": spec.view_size}
         dataset = _pipeline(pending, views, embed, num_workers, batch_size, num_gpus)
         dataset.write_parquet(
             os.fspath(run_dir), min_rows_per_file=SHARD_ROWS, ray_remote_args=WRITE_RESOURCES
@@ -163,19 +164,21 @@ def _pipeline(
 
 
 def decode_batch(
-    batch: dict[str, np.ndarray], size: int, angles: tuple[float, ...]
+    batch: dict[str, np.ndarray], size: int, angles: tuple[float, ...], view_size: int | None
 ) -> dict[str, np.ndarray]:
-    """Add the model's input views of each file (zeros where it failed) and why it failed, or ""."""
+    """Add the model's input (image and views) of each file, zeros where it failed, and why."""
     paths = [os.fsdecode(path) for path in batch["path"]]
-    pixels = np.zeros((len(paths), 1 + len(angles), size, size, 3), np.uint8)
+    view_size = view_size or size
+    pixels = np.zeros((len(paths), size, size, 3), np.uint8)
+    views = np.zeros((len(paths), len(angles), view_size, view_size, 3), np.uint8)
     errors = np.full(len(paths), "", dtype=object)
-    decode = partial(load_views, size=size, angles=tuple(angles))
+    decode = partial(load_views, size=size, angles=tuple(angles), view_size=view_size)
     for decoded in iter_batches(paths, decode, max(1, len(paths)), num_workers=1):
-        if decoded.items:
-            pixels[decoded.indices] = np.stack(decoded.items)
+        for index, (image, rotated) in zip(decoded.indices, decoded.items, strict=True):
+            pixels[index], views[index] = image, rotated
         for index, reason in decoded.failures:
             errors[index] = reason
-    return {**batch, "pixels": pixels, "error": errors}
+    return {**batch, "pixels": pixels, "views": views, "error": errors}
 
 
 class Embedder:
@@ -188,13 +191,13 @@ class Embedder:
                 f"this node's model is {self.encoder.model_id!r}, the driver's {model_id!r}:"
                 " install the same imagededup and weights on every node"
             )
-        size, views = self.encoder.input_size, self.encoder.view_count
-        self.dim = self.encoder.encode(np.zeros((1, views, size, size, 3), np.uint8)).shape[1]
+        empty = self.encoder.prepare(np.zeros((1, 1), np.uint8))
+        self.dim = self.encoder.encode(self.encoder.collate([empty])).shape[1]
 
     def __call__(self, batch: dict[str, np.ndarray]) -> pa.Table:
         encoded = np.asarray(batch["error"] == "", dtype=bool)
         vectors = (
-            self.encoder.encode(batch["pixels"][encoded])
+            self.encoder.encode((batch["pixels"][encoded], batch["views"][encoded]))
             if encoded.any()
             else np.empty((0, self.dim), np.float32)
         )

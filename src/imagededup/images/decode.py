@@ -22,8 +22,9 @@ except ImportError:
 else:
     register_heif_opener()
 
-DECODER_VERSION = 1
+DECODER_VERSION = 2
 """Bumped whenever decoding changes the pixels a model sees, which invalidates cached vectors."""
+_RESAMPLE = Image.Resampling.BILINEAR
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSED_ORIENTATIONS = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
@@ -43,7 +44,7 @@ def load_image(source: str | os.PathLike[str] | np.ndarray, size: int | None = N
     """Decode ``source`` (a path or a uint8 array) to an ``HxWx3`` uint8 RGB array.
 
     With ``size``, the result is squashed to ``size x size`` (the input of the CNN models); JPEGs
-    are then drafted to no less than twice that size before decoding. Raises ``DecodeError``.
+    are then drafted to no less than that size before decoding. Raises ``DecodeError``.
     """
     if size is not None:
         return load_views(source, size)[0]
@@ -55,29 +56,33 @@ def load_image(source: str | os.PathLike[str] | np.ndarray, size: int | None = N
 
 
 def load_views(
-    source: str | os.PathLike[str] | np.ndarray, size: int, angles: tuple[float, ...] = ()
-) -> np.ndarray:
-    """``(1 + len(angles)) x size x size x 3`` pixels: the image, then rotated copies of it.
+    source: str | os.PathLike[str] | np.ndarray,
+    size: int,
+    angles: tuple[float, ...] = (),
+    view_size: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The image squashed to ``size x size``, and rotated copies of that at ``view_size``.
 
-    Each rotation (degrees, counter-clockwise, same canvas) is made from a copy no larger than
-    ``2*size``, which keeps it cheap; all views are squashed to ``size x size``.
+    Returns ``(image, views)``: ``size x size x 3`` and ``len(angles) x view_size x view_size x
+    3`` uint8. Views are rotated (degrees, counter-clockwise, same canvas) from the squashed
+    image, which costs little, then resized. JPEGs are drafted to no less than ``size``.
     """
-    rgb = load_rgb(source, size)
+    view_size = view_size or size
+    rgb = load_rgb(source, (size + 1) // 2)  # load_rgb drafts to twice what it is given
     try:
-        small = rgb.copy()
-        small.thumbnail((2 * size, 2 * size), Image.Resampling.BILINEAR)
-        rotated = [small.rotate(angle, resample=Image.Resampling.BILINEAR) for angle in angles]
-        return np.stack([_squash(view, size) for view in [rgb, *rotated]])
+        image = _resized(rgb, size)
+        views = np.empty((len(angles), view_size, view_size, 3), np.uint8)
+        for k, angle in enumerate(angles):
+            views[k] = np.asarray(_resized(image.rotate(angle, resample=_RESAMPLE), view_size))
+        return np.asarray(image, dtype=np.uint8), views
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise DecodeError(f"cannot decode image: {exc}") from exc
     finally:
         rgb.close()
 
 
-def _squash(image: Image.Image, size: int) -> np.ndarray:
-    if image.size != (size, size):
-        image = image.resize((size, size), Image.Resampling.BILINEAR)
-    return np.asarray(image, dtype=np.uint8)
+def _resized(image: Image.Image, size: int) -> Image.Image:
+    return image if image.size == (size, size) else image.resize((size, size), _RESAMPLE)
 
 
 def load_rgb(source: str | os.PathLike[str] | np.ndarray, size: int | None = None) -> Image.Image:

@@ -79,7 +79,7 @@ class CNN:
             pixels = self.encoder.prepare(source)
         except DecodeError as exc:
             raise ValueError(f"cannot encode {image_file}: {exc}") from exc
-        return self.encoder.encode(pixels[None])[0]
+        return self.encoder.encode(self.encoder.collate([pixels]))[0]
 
     def encode_images(
         self, image_dir: PathLike, recursive: bool = False, num_enc_workers: int | None = None

@@ -21,7 +21,7 @@ class OnnxModelSpec:
 
     ``input_dtype="uint8"`` feeds raw RGB pixels; ``"float32"`` feeds ``(pixels/255 - mean)/std``.
     ``views`` are extra rotations (degrees) embedded beside the image itself, so that rotated
-    copies match (see ``encode``).
+    copies match (see ``encode``), at ``view_size`` pixels (default: ``input_size``).
     """
 
     name: str
@@ -33,6 +33,7 @@ class OnnxModelSpec:
     std: tuple[float, float, float] = (1.0, 1.0, 1.0)
     default_threshold: float = 0.8
     views: tuple[float, ...] = ()
+    view_size: int | None = None
 
 
 class OnnxEncoder:
@@ -73,7 +74,7 @@ class OnnxEncoder:
         spec = self.spec
         return (
             f"{spec.name}|{digest}|{spec.input_size}|{spec.layout}|{spec.input_dtype}"
-            f"|{spec.mean}|{spec.std}|{spec.views}|decode-v{DECODER_VERSION}"
+            f"|{spec.mean}|{spec.std}|{spec.views}|{spec.view_size}|decode-v{DECODER_VERSION}"
         )
 
     @property
@@ -87,20 +88,29 @@ class OnnxEncoder:
         """Vectors per image: the image itself and each rotated view."""
         return 1 + len(self.spec.views)
 
-    def prepare(self, source: str | os.PathLike[str] | np.ndarray) -> np.ndarray:
-        """Decode a file or array to this model's input: ``view_count x S x S x 3`` uint8."""
-        return load_views(source, self.spec.input_size, self.spec.views)
+    def prepare(self, source: str | os.PathLike[str] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Decode a file or array to this model's input: the image and its rotated views."""
+        spec = self.spec
+        return load_views(source, spec.input_size, spec.views, spec.view_size)
 
-    def encode(self, pixels: np.ndarray) -> np.ndarray:
-        """Embed a batch of prepared images (``N x view_count x S x S x 3``).
+    @staticmethod
+    def collate(items: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+        """A batch of prepared images: stacked images and stacked views."""
+        return np.stack([image for image, _ in items]), np.stack([views for _, views in items])
 
-        Each view is embedded to unit length; an image's vector is its views' vectors side by
-        side, scaled by ``1/sqrt(view_count)`` so that it has unit length too and a plain dot
-        product of two images stays the average similarity of their views.
+    def encode(self, batch: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """Embed a collated batch (``N x S x S x 3`` images, ``N x V x s x s x 3`` views).
+
+        Each view is embedded to unit length; an image's vector is its own and its views'
+        vectors side by side, scaled by ``1/sqrt(view_count)`` so that it has unit length too
+        and a plain dot product of two images stays the average similarity of their views.
         """
-        count = len(pixels)
-        flat = self._embed(pixels.reshape(-1, *pixels.shape[-3:]))
-        return flat.reshape(count, -1) / np.float32(np.sqrt(self.view_count))
+        images, views = batch
+        parts = [self._embed(images)]
+        if views.shape[1]:
+            flat = self._embed(views.reshape(-1, *views.shape[2:]))
+            parts.append(flat.reshape(len(images), -1))
+        return np.concatenate(parts, axis=1) / np.float32(np.sqrt(self.view_count))
 
     def _embed(self, pixels: np.ndarray) -> np.ndarray:
         feed = pixels
