@@ -55,10 +55,10 @@ def count_images(folder: Path) -> int:
     return len(list_images(folder, recursive=True).names)
 
 
-def ours(folder: Path) -> dict[str, float]:
+def ours(folder: Path, model: str) -> dict[str, float]:
     from imagededup.methods import CNN
 
-    cnn = CNN(verbose=False)
+    cnn = CNN(model=model, verbose=False)
     start = time.perf_counter()
     encodings = cnn.encode_images(folder, recursive=True)
     encode = time.perf_counter() - start
@@ -98,25 +98,27 @@ def main() -> None:
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--imagededup-python", help="python of a venv with imagededup 0.3.3")
     parser.add_argument("--immaculate", help="immaculate 0.3.0 executable")
+    parser.add_argument("--models", default="sscd_distilled,sscd_distilled_fast")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores; images/second, higher is better")
     print(
-        "| folder | images | ours encode | ours end-to-end | imagededup 0.3.3 | Immaculate"
-        " | ours/imagededup | ours/Immaculate |"
+        "| folder | images | model | ours encode | ours end-to-end | imagededup 0.3.3"
+        " | Immaculate | ours/imagededup | ours/Immaculate |"
     )
-    print("|---" * 8 + "|")
+    print("|---" * 9 + "|")
     for folder in args.folders:
         images = count_images(folder)
-        ours_rate = ours(folder)
         old = imagededup_033(folder, args.imagededup_python) if args.imagededup_python else None
         imm = immaculate(folder, args.immaculate, images) if args.immaculate else None
-        ratios = [f"{ours_rate['end_to_end'] / p:.1f}x" if p else "n/a" for p in (old, imm)]
-        print(
-            f"| {folder.name} | {images} | {ours_rate['encode']:.1f} |"
-            f" {ours_rate['end_to_end']:.1f} | {old or 0:.1f} | {imm or 0:.1f} |"
-            f" {ratios[0]} | {ratios[1]} |",
-            flush=True,
-        )
+        for model in args.models.split(","):
+            rate = ours(folder, model)
+            ratios = [f"{rate['end_to_end'] / p:.1f}x" if p else "n/a" for p in (old, imm)]
+            print(
+                f"| {folder.name} | {images} | {model} | {rate['encode']:.1f} |"
+                f" {rate['end_to_end']:.1f} | {old or 0:.1f} | {imm or 0:.1f} |"
+                f" {ratios[0]} | {ratios[1]} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

