@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -274,3 +275,14 @@ def test_hash_method_plots_and_evaluate(tmp_path):
     assert perfect.stdout.strip() == "map: 1.0000"
     bad = imagededup("find", str(library), "--method", "phash", "--threshold", "x", cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_find_prints_file_names_that_are_not_utf8(tmp_path):
+    library = tmp_path / "library"
+    library.mkdir()
+    shutil.copy(EXAMPLES / "chelsea.jpg", library / "chelsea.jpg")
+    shutil.copy(EXAMPLES / "chelsea_small.jpg", os.fsencode(library) + b"/caf\xe9.jpg")
+    found = imagededup("find", str(library), "--no-cache", "--quiet", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert r"caf\udce9.jpg" in found.stdout  # shown escaped, not a crash
+    assert "1 duplicate group" in found.stdout

@@ -249,3 +249,12 @@ def test_imagededup_protocol_copies_are_found(cnn, tmp_path):
     for name in ("astronaut", "chelsea", "rocket"):
         assert set(duplicates[f"{name}.jpg"]) == {f"{name}_{label}.jpg" for label in transforms}
     assert duplicates["coffee.jpg"] == duplicates["hubble_deep_field.jpg"] == []
+
+
+def test_fast_model_has_no_rotated_view_and_finds_copies(photo_dir, expected_groups):
+    fast = CNN(model="sscd_distilled_fast", verbose=False)
+    vector = fast.encode_image(image_file=photo_dir / "chelsea.jpg")
+    assert vector.shape == (512,)
+    duplicates = fast.find_duplicates(image_dir=photo_dir)
+    for name, found in duplicates.items():
+        assert set(found) == expected_groups[name], name

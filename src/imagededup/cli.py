@@ -223,6 +223,9 @@ def _add_quiet(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    for stream in (sys.stdout, sys.stderr):  # file names that are not valid UTF-8 still print
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.ERROR if args.quiet else logging.WARNING, format="%(message)s"
