@@ -58,3 +58,19 @@ def test_groups_are_connected_components():
     names = list("abcdefg")
     assert files_to_remove(names, pairs) == ["b", "c", "g"]
     assert files_to_remove(names, Pairs.empty()) == []
+
+
+def test_copy_aware_search_same_exact_and_approximate():
+    from imagededup.search.copies import duplicate_pairs
+
+    rng = np.random.default_rng(3)
+    images = normalize(rng.normal(size=(400, 32)))
+    copies = normalize(images[:40] + rng.normal(scale=0.08, size=(40, 32)))
+    rotated = normalize(rng.normal(size=(440, 32)))  # unrelated views
+    both = np.concatenate([np.concatenate([images, copies]), rotated], axis=1) / np.sqrt(2)
+    exact = duplicate_pairs(both, 0.7, view_count=2, approximate=False)
+    approx = duplicate_pairs(both, 0.7, view_count=2, approximate=True)
+    pairs = set(zip(exact.first.tolist(), exact.second.tolist(), strict=True))
+    assert {(k, 400 + k) for k in range(40)} <= pairs
+    assert set(zip(approx.first.tolist(), approx.second.tolist(), strict=True)) <= pairs
+    assert len(approx) >= 0.95 * len(exact)

@@ -67,12 +67,12 @@ def duplicate_pairs(
     ids, count = views[0], len(vectors)
     index = base_index(ids, approximate)
     if use_approximate(count, approximate):
-        found = range_pairs(index, np.concatenate(views), threshold)
-    else:  # exact: image-vs-image over the upper triangle only, then each view vs all images
-        found = Pairs.concat(
-            [similar_pairs(ids, threshold)] + [range_pairs(index, v, threshold) for v in views[1:]]
-        )
-    found = unique_pairs(Pairs(found.first % count, found.second, found.scores))
+        image_pairs = range_pairs(index, ids, threshold)
+    else:  # exact: image-vs-image over the upper triangle only
+        image_pairs = similar_pairs(ids, threshold)
+    # each view is queried on its own, never as one concatenated copy of them all
+    view_pairs = [range_pairs(index, view, threshold) for view in views[1:]]
+    found = unique_pairs(Pairs.concat([image_pairs, *view_pairs]))
     crowd = crowding(index, ids)
     return normalized(found, crowd, crowd, threshold)
 
@@ -94,8 +94,7 @@ class CopyIndex:
         queries = split_views(vectors, view_count)
         if len(queries[0]) == 0 or self.count == 0:
             return Pairs.empty()
-        found = range_pairs(self.ids, np.concatenate(queries), threshold)
-        parts = [Pairs(found.first % len(vectors), found.second, found.scores)]
+        parts = [range_pairs(self.ids, view, threshold) for view in queries]
         parts += [range_pairs(index, queries[0], threshold) for index in self.rotated]
         pairs = best_pairs(Pairs.concat(parts))
         return normalized(pairs, crowding(self.ids, queries[0]), self.crowd, threshold)
