@@ -16,7 +16,6 @@ import numpy as np
 from imagededup.results import DuplicateMap, match_map
 from imagededup.search.copies import CopyIndex
 from imagededup.search.pairs import Pairs
-from imagededup.validation import check_one_source, check_similarity_threshold, stack_encoding_map
 
 if TYPE_CHECKING:
     from imagededup.methods.cnn import CNN
@@ -58,7 +57,7 @@ class Index:
         recursive: bool = False,
     ) -> Index:
         """Add a folder's images or an encoding map; a name already present gets the new vector."""
-        names, vectors = self._vectors(image_dir, encoding_map, recursive)
+        names, vectors = self.cnn.vectors(image_dir, encoding_map, recursive)
         if len(names) == 0:
             return self
         if len(self.names) and vectors.shape[1] != self.vectors.shape[1]:
@@ -86,12 +85,8 @@ class Index:
         recursive: bool = False,
     ) -> DuplicateMap:
         """``{query: [indexed duplicate, ...]}`` for every query image, best match first."""
-        threshold = check_similarity_threshold(
-            self.cnn.default_threshold
-            if min_similarity_threshold is None
-            else min_similarity_threshold
-        )
-        names, vectors = self._vectors(image_dir, encoding_map, recursive)
+        threshold = self.cnn.threshold(min_similarity_threshold)
+        names, vectors = self.cnn.vectors(image_dir, encoding_map, recursive)
         if len(names) and len(self.names) and vectors.shape[1] != self.vectors.shape[1]:
             raise ValueError("query vectors and index vectors differ in length (another model?)")
         if not len(self.names) or not len(names):
@@ -131,11 +126,3 @@ class Index:
             index.names = json.loads(str(data["names"]))
             index.vectors = np.array(data["vectors"], dtype=np.float32)
         return index
-
-    def _vectors(
-        self, image_dir: PathLike | None, encoding_map: dict | None, recursive: bool
-    ) -> tuple[list[str], np.ndarray]:
-        check_one_source(image_dir, encoding_map)
-        if image_dir is not None:
-            return self.cnn.encode_matrix(image_dir, recursive)
-        return stack_encoding_map(encoding_map)

@@ -182,17 +182,30 @@ class CNN:
         recursive: bool,
         num_enc_workers: int | None,
     ) -> tuple[list[str], Pairs]:
-        check_one_source(image_dir, encoding_map)
-        threshold = check_similarity_threshold(
-            self.default_threshold if min_similarity_threshold is None else min_similarity_threshold
-        )
-        if image_dir is not None:
-            names, vectors = self.encode_matrix(image_dir, recursive, num_enc_workers)
-        else:
-            names, vectors = stack_encoding_map(encoding_map)
+        threshold = self.threshold(min_similarity_threshold)
+        names, vectors = self.vectors(image_dir, encoding_map, recursive, num_enc_workers)
         if not names:
             return names, Pairs.empty()
         return names, duplicate_pairs(vectors, threshold, self.view_count(vectors))
+
+    def threshold(self, min_similarity_threshold: float | None) -> float:
+        """The validated threshold: the one given, else the model's default."""
+        return check_similarity_threshold(
+            self.default_threshold if min_similarity_threshold is None else min_similarity_threshold
+        )
+
+    def vectors(
+        self,
+        image_dir: PathLike | None = None,
+        encoding_map: dict[str, np.ndarray] | None = None,
+        recursive: bool = False,
+        num_enc_workers: int | None = None,
+    ) -> tuple[list[str], np.ndarray]:
+        """Names and unit-length vectors of a folder (encoded) or of an encoding map."""
+        check_one_source(image_dir, encoding_map)
+        if image_dir is not None:
+            return self.encode_matrix(image_dir, recursive, num_enc_workers)
+        return stack_encoding_map(encoding_map)
 
     def view_count(self, vectors: np.ndarray) -> int:
         """Views per vector: the model's for its own vectors, 1 for any other encoding map."""

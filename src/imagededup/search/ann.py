@@ -1,8 +1,9 @@
 """Approximate cosine search for large collections: FAISS inverted lists (IVF).
 
 Near-duplicates sit very close together, so probing the few cells nearest to a query finds
-almost all of them while scanning a small fraction of the vectors. Parameters were chosen with
-benchmarks/search.py (recall of the exact pairs >= 0.99 at the default thresholds).
+almost all of them while scanning a small fraction of the vectors. Measured with
+benchmarks/search.py: recall 1.000 of the exact pairs at 100,000 vectors, 0.972 of the planted
+pairs at 1,000,000 (more probes would raise it, at more time).
 """
 
 from __future__ import annotations
