@@ -118,6 +118,10 @@ class _Rows:
         self.filled[indices] = True
 
     def take(self, indices: np.ndarray) -> np.ndarray:
+        """The rows at ``indices`` (ascending), moved to the front in place: no second copy."""
         if self.data is None:
             return np.empty((0, 0), np.float32)
-        return self.data if len(indices) == self.count else self.data[indices]
+        for start in range(0, len(indices), 4096):
+            chunk = indices[start : start + 4096]
+            self.data[start : start + len(chunk)] = self.data[chunk]
+        return self.data[: len(indices)]

@@ -23,9 +23,10 @@ def duplicate_map(
     Scores are similarities (``higher_is_closer``) or distances. With ``scores``, each duplicate
     is a ``(name, score)`` tuple with a plain Python score (float, or int for Hamming distances).
     """
+    index = np.int32 if len(names) < 2**31 else np.int64  # halves the memory of big results
     both_ways = Pairs(
-        np.concatenate([pairs.first, pairs.second]),
-        np.concatenate([pairs.second, pairs.first]),
+        np.concatenate([pairs.first, pairs.second], dtype=index, casting="same_kind"),
+        np.concatenate([pairs.second, pairs.first], dtype=index, casting="same_kind"),
         np.concatenate([pairs.scores, pairs.scores]),
     )
     return match_map(names, names, both_ways, scores, higher_is_closer)
@@ -38,17 +39,28 @@ def match_map(
     scores: bool = False,
     higher_is_closer: bool = True,
 ) -> DuplicateMap:
-    """``{query: [base match, ...]}`` for every query, closest first, then by name."""
-    matches: dict[str, list[tuple[str, float]]] = {name: [] for name in queries}
-    for q, b, s in zip(
-        pairs.first.tolist(), pairs.second.tolist(), pairs.scores.tolist(), strict=True
-    ):
-        matches[queries[q]].append((base[b], s))
-    for found in matches.values():
-        found.sort(key=lambda item: (-item[1] if higher_is_closer else item[1], item[0]))
-    if scores:
-        return matches
-    return {name: [other for other, _ in found] for name, found in matches.items()}
+    """``{query: [base match, ...]}`` for every query, closest first, then by name.
+
+    Pairs are grouped by query with NumPy and each query's few matches are ordered on their own,
+    so no per-pair Python object exists beyond the result itself.
+    """
+    order = np.argsort(pairs.first, kind="stable")
+    second, values = pairs.second[order], pairs.scores[order]
+    del order
+    counts = np.bincount(pairs.first, minlength=len(queries))
+    bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+    matches: dict = {}
+    for q, name in enumerate(queries):
+        found = second[bounds[q] : bounds[q + 1]].tolist()
+        found_scores = values[bounds[q] : bounds[q + 1]].tolist()
+        ranked = sorted(
+            zip(found_scores, (base[b] for b in found), strict=True),
+            key=lambda item: (-item[0] if higher_is_closer else item[0], item[1]),
+        )
+        matches[name] = (
+            [(other, score) for score, other in ranked] if scores else [o for _, o in ranked]
+        )
+    return matches
 
 
 def save_json(results: object, outfile: str | os.PathLike[str]) -> Path:

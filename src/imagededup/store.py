@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from imagededup.models.onnx import EMBEDDING_DTYPE
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
     path BLOB NOT NULL,
@@ -65,7 +67,7 @@ class EmbeddingStore:
             for path, size, mtime_ns, blob in rows:
                 i = position[path]
                 if keys[i][1:] == (size, mtime_ns):
-                    found[i] = np.frombuffer(blob, dtype=np.float32)
+                    found[i] = np.frombuffer(blob, dtype=EMBEDDING_DTYPE)
         return found
 
     def put(self, keys: Iterable[FileKey], vectors: Iterable[np.ndarray]) -> None:
@@ -73,7 +75,7 @@ class EmbeddingStore:
         self._db.executemany(
             "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?, ?)",
             [
-                (path, self.model_id, size, mtime_ns, np.asarray(v, np.float32).tobytes())
+                (path, self.model_id, size, mtime_ns, np.asarray(v, EMBEDDING_DTYPE).tobytes())
                 for (path, size, mtime_ns), v in zip(keys, vectors, strict=True)
             ],
         )

@@ -63,4 +63,4 @@ def stack_encoding_map(encoding_map: dict[str, object]) -> tuple[list[str], np.n
     dims = {len(row) for row in rows}
     if len(dims) != 1:
         raise ValueError(f"encoding_map vectors must all have the same length, got {sorted(dims)}")
-    return names, normalize(np.stack(rows))
+    return names, normalize(np.stack(rows), in_place=True)

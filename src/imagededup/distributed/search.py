@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from imagededup.distributed import shards
+from imagededup.heap import return_freed_memory
 from imagededup.results import DuplicateMap, duplicate_map, save_json
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
@@ -47,6 +48,7 @@ def find_duplicates_from_parquet(
     ``min_similarity_threshold`` defaults to the threshold of the model that encoded them;
     ``approximate`` forces IVF (True) or exact search (False) instead of choosing by size.
     """
+    return_freed_memory()
     output_dir = Path(output_dir)
     manifest = shards.read_manifest(output_dir)
     if manifest is None:

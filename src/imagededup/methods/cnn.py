@@ -8,10 +8,11 @@ import numpy as np
 
 from imagededup.features import encode_files
 from imagededup.groups import check_keep_policy, files_to_remove_under
+from imagededup.heap import return_freed_memory
 from imagededup.images.decode import DecodeError
 from imagededup.images.discover import list_images
 from imagededup.index import Index
-from imagededup.models.onnx import OnnxModelSpec
+from imagededup.models.onnx import OnnxModelSpec, normalize
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
 from imagededup.results import DuplicateMap, duplicate_map, save_json
 from imagededup.search.copies import duplicate_pairs
@@ -55,6 +56,7 @@ class CNN:
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        return_freed_memory()  # large temporary buffers go back to the OS (see heap.py)
         self.encoder = load_encoder(model)
         self.batch_size = batch_size
         self.verbose = verbose
@@ -79,7 +81,7 @@ class CNN:
             pixels = self.encoder.prepare(source)
         except DecodeError as exc:
             raise ValueError(f"cannot encode {image_file}: {exc}") from exc
-        return self.encoder.encode(self.encoder.collate([pixels]))[0]
+        return normalize(self.encoder.encode(self.encoder.collate([pixels])))[0]
 
     def encode_images(
         self, image_dir: PathLike, recursive: bool = False, num_enc_workers: int | None = None
@@ -90,12 +92,15 @@ class CNN:
         ``num_enc_workers`` decoding threads run beside inference (default: one per core).
         """
         names, vectors = self.encode_matrix(image_dir, recursive, num_enc_workers)
-        return dict(zip(names, vectors, strict=True))
+        return dict(zip(names, normalize(vectors), strict=True))
 
     def encode_matrix(
         self, image_dir: PathLike, recursive: bool = False, num_enc_workers: int | None = None
     ) -> tuple[list[str], np.ndarray]:
-        """Like ``encode_images``, as a list of names and one ``N x D`` matrix (less memory)."""
+        """Like ``encode_images``, as a list of names and one ``N x D`` float16 matrix.
+
+        Half the memory of ``encode_images``' float32 vectors, with the same values.
+        """
         listing = list_images(image_dir, recursive=recursive)
         if self.store is not None:
             self.store.prune(listing.root)

@@ -18,5 +18,5 @@ def use_approximate(count: int, approximate: bool | None) -> bool:
 
 
 def base_index(base: np.ndarray, approximate: bool | None = None) -> faiss.Index:
-    """A FAISS index over ``base`` to run queries against (flat or IVF)."""
+    """A FAISS index over ``base`` (unit rows, or ``ViewRows``) to query (flat or IVF)."""
     return ivf_index(base) if use_approximate(len(base), approximate) else flat_index(base)

@@ -16,10 +16,18 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from imagededup.models.onnx import normalize
 from imagededup.search.auto import base_index, use_approximate
-from imagededup.search.exact import best_pairs, range_pairs, similar_pairs, unique_pairs
+from imagededup.search.exact import (
+    PairSet,
+    best_pairs,
+    blocks,
+    range_blocks,
+    range_pairs,
+    stored_vectors,
+    triangle_pairs,
+)
 from imagededup.search.pairs import Pairs
+from imagededup.search.rows import ViewRows, views_of
 
 K = 20
 CAP = 0.9
@@ -28,25 +36,23 @@ FLOOR = 0.3
 EXTRA_NEIGHBOURS = 16
 
 
-def split_views(vectors: np.ndarray, view_count: int) -> list[np.ndarray]:
-    """Unit vectors of each view, from images' side-by-side vectors (see ``OnnxEncoder``)."""
-    if view_count == 1:
-        return [normalize(vectors)]
-    return [normalize(part) for part in np.split(vectors, view_count, axis=1)]
-
-
-def crowding(index: faiss.Index, ids: np.ndarray) -> np.ndarray:
-    """Each vector's ``K``-th highest similarity to the indexed ones, ignoring those >= ``CAP``.
+def crowding(index: faiss.Index, queries: ViewRows | np.ndarray) -> np.ndarray:
+    """Each query's ``K``-th highest similarity to the indexed vectors, ignoring those >= ``CAP``.
 
     Where fewer than ``K`` such neighbours exist, ``FLOOR`` (no penalty).
     """
-    if index.ntotal == 0 or len(ids) == 0:
-        return np.full(len(ids), FLOOR, np.float32)
-    sims, labels = index.search(ids, min(K + EXTRA_NEIGHBOURS, index.ntotal))
-    sims = np.where((labels < 0) | (sims >= CAP), -np.inf, sims)
-    sims = -np.sort(-sims, axis=1)
-    kth = sims[:, K - 1] if sims.shape[1] >= K else np.full(len(ids), -np.inf)
-    return np.where(np.isfinite(kth), kth, FLOOR).astype(np.float32)
+    crowd = np.full(len(queries), FLOOR, np.float32)
+    if index.ntotal == 0:
+        return crowd
+    for start, stop in blocks(len(queries)):
+        block = np.ascontiguousarray(queries[start:stop], dtype=np.float32)
+        sims, labels = index.search(block, min(K + EXTRA_NEIGHBOURS, index.ntotal))
+        sims = np.where((labels < 0) | (sims >= CAP), -np.inf, sims)
+        sims = -np.sort(-sims, axis=1)
+        if sims.shape[1] >= K:
+            kth = sims[:, K - 1]
+            crowd[start:stop] = np.where(np.isfinite(kth), kth, FLOOR)
+    return crowd
 
 
 def normalized(
@@ -62,37 +68,41 @@ def normalized(
 def duplicate_pairs(
     vectors: np.ndarray, threshold: float, view_count: int = 1, approximate: bool | None = None
 ) -> Pairs:
-    """Pairs ``i < j`` of images whose normalised, view-aware score is >= ``threshold``."""
-    views = split_views(vectors, view_count)
-    ids, count = views[0], len(vectors)
-    index = base_index(ids, approximate)
-    if use_approximate(count, approximate):
-        image_pairs = range_pairs(index, ids, threshold)
-    else:  # exact: image-vs-image over the upper triangle only
-        image_pairs = similar_pairs(ids, threshold)
-    # each view is queried on its own, never as one concatenated copy of them all
-    view_pairs = [range_pairs(index, view, threshold) for view in views[1:]]
-    found = unique_pairs(Pairs.concat([image_pairs, *view_pairs]))
-    crowd = crowding(index, ids)
-    return normalized(found, crowd, crowd, threshold)
+    """Pairs ``i < j`` of images whose normalised, view-aware score is >= ``threshold``.
+
+    Memory is the vectors, one FAISS index of the images' own views, and the pairs found.
+    """
+    images, *rotated = views_of(vectors, view_count)
+    index = base_index(images, approximate)
+    found = PairSet(len(vectors))
+    if use_approximate(len(vectors), approximate):
+        rotated = [images, *rotated]
+    else:  # exact: image-vs-image over the upper triangle only, straight from the index
+        found.add(triangle_pairs(stored_vectors(index), threshold))
+    for view in rotated:
+        for pairs in range_blocks(index, view, threshold):
+            found.add(pairs)
+    crowd = crowding(index, images)
+    del index  # frees its copy of the vectors before the pairs are merged
+    return normalized(found.pairs(), crowd, crowd, threshold)
 
 
 class CopyIndex:
-    """A collection's views, FAISS indexes and crowding, to match new images against."""
+    """A collection's FAISS indexes (one per view) and crowding, to match new images against."""
 
     def __init__(
         self, vectors: np.ndarray, view_count: int = 1, approximate: bool | None = None
     ) -> None:
-        self.views = split_views(vectors, view_count)
+        images, *rotated = views_of(vectors, view_count)
         self.count = len(vectors)
-        self.ids = base_index(self.views[0], approximate)
-        self.rotated = [base_index(v, approximate) for v in self.views[1:]]
-        self.crowd = crowding(self.ids, self.views[0])
+        self.ids = base_index(images, approximate)
+        self.rotated = [base_index(view, approximate) for view in rotated]
+        self.crowd = crowding(self.ids, images)
 
     def match(self, vectors: np.ndarray, threshold: float, view_count: int = 1) -> Pairs:
         """``(query, indexed)`` pairs whose normalised, view-aware score is >= ``threshold``."""
-        queries = split_views(vectors, view_count)
-        if len(queries[0]) == 0 or self.count == 0:
+        queries = views_of(vectors, view_count)
+        if len(vectors) == 0 or self.count == 0:
             return Pairs.empty()
         parts = [range_pairs(self.ids, view, threshold) for view in queries]
         parts += [range_pairs(index, queries[0], threshold) for index in self.rotated]

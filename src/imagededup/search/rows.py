@@ -1,0 +1,39 @@
+"""One view of a matrix of side-by-side view vectors, normalised a block of rows at a time.
+
+An image's vector holds its own embedding and its rotated views' side by side (see
+``OnnxEncoder.encode``). Searches read one view at a time through ``ViewRows``, which slices and
+normalises only the rows asked for, so no full-size copy of the vectors is ever made.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from imagededup.models.onnx import normalize
+
+
+class ViewRows:
+    """Unit-length rows of view ``view`` (0: the image itself) of ``vectors``, on demand."""
+
+    def __init__(self, vectors: np.ndarray, view_count: int = 1, view: int = 0) -> None:
+        if vectors.ndim != 2 or vectors.shape[1] % view_count:
+            raise ValueError(f"cannot split {vectors.shape} vectors into {view_count} views")
+        self.vectors = vectors
+        self.dim = vectors.shape[1] // view_count
+        self.columns = slice(view * self.dim, (view + 1) * self.dim)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.vectors), self.dim
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def __getitem__(self, rows: slice | np.ndarray) -> np.ndarray:
+        """The selected rows of this view as a new contiguous float32 array of unit rows."""
+        return normalize(self.vectors[rows, self.columns])
+
+
+def views_of(vectors: np.ndarray, view_count: int = 1) -> list[ViewRows]:
+    """Every view of ``vectors``: the images' own first, then each rotated view."""
+    return [ViewRows(vectors, view_count, view) for view in range(view_count)]
