@@ -258,3 +258,17 @@ def test_fast_model_has_no_rotated_view_and_finds_copies(photo_dir, expected_gro
     duplicates = fast.find_duplicates(image_dir=photo_dir)
     for name, found in duplicates.items():
         assert set(found) == expected_groups[name], name
+
+
+def test_vectors_after_skipped_files_belong_to_their_own_files(cnn, tmp_path):
+    (tmp_path / "a_empty.jpg").write_bytes(b"")
+    for name in ("b.jpg", "d.jpg"):
+        shutil.copy(
+            EXAMPLES / ("coffee.jpg" if name == "b.jpg" else "chelsea.jpg"), tmp_path / name
+        )
+    (tmp_path / "c_text.png").write_text("not a picture")
+    encodings = cnn.encode_images(tmp_path)
+    assert sorted(encodings) == ["b.jpg", "d.jpg"]
+    for name, vector in encodings.items():
+        assert vector.dtype == np.float32
+        assert vector @ cnn.encode_image(image_file=tmp_path / name) == pytest.approx(1.0, abs=1e-6)

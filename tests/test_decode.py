@@ -114,3 +114,20 @@ def test_decompression_bomb_is_refused_but_large_jpeg_is_drafted(tmp_path, monke
         load_image(tmp_path / "big.png", size=224)
     # draft mode decodes the JPEG at 1/4 scale (500x500), under the limit
     assert load_image(tmp_path / "big.jpg", size=224).shape == (224, 224, 3)
+
+
+def test_big_non_jpeg_is_reduced_right_after_decoding(tmp_path, monkeypatch):
+    import imagededup.images.decode as decode
+
+    monkeypatch.setattr(decode, "BIG_PIXELS", 100_000)
+    rng = np.random.default_rng(0)
+    smooth = np.kron(rng.integers(0, 256, (20, 30, 4), dtype=np.uint8), np.ones((40, 40, 1)))
+    path = tmp_path / "big.png"
+    Image.fromarray(smooth.astype(np.uint8), "RGBA").save(path)  # 1200 x 800, alpha
+    reduced = decode.open_image(path, size=50)
+    assert reduced.size == (300, 200)  # factor 4 keeps both sides >= 4 * 50
+    image, _ = decode.load_views(path, 64)
+    monkeypatch.setattr(decode, "BIG_PIXELS", 10**9)
+    full, _ = decode.load_views(path, 64)
+    difference = np.abs(image.astype(int) - full.astype(int))
+    assert np.median(difference) <= 1 and difference.mean() < 4  # edges of alpha differ most

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from imagededup.groups import connected_groups, files_to_remove
 from imagededup.models.onnx import normalize
@@ -74,3 +75,69 @@ def test_copy_aware_search_same_exact_and_approximate():
     assert {(k, 400 + k) for k in range(40)} <= pairs
     assert set(zip(approx.first.tolist(), approx.second.tolist(), strict=True)) <= pairs
     assert len(approx) >= 0.95 * len(exact)
+
+
+def test_list_by_list_ivf_search_finds_what_faiss_range_search_finds():
+    from imagededup.search.ann import ivf_index, ivf_range_blocks
+    from imagededup.search.exact import range_pairs, unique_pairs
+
+    rng = np.random.default_rng(5)
+    base = normalize(rng.normal(size=(3000, 16)))
+    vectors = np.concatenate([base, normalize(base[:300] + rng.normal(scale=0.2, size=(300, 16)))])
+    index = ivf_index(vectors, nprobe=4)
+    faiss_pairs = unique_pairs(range_pairs(index, vectors, 0.8))
+    blocked = unique_pairs(Pairs.concat(list(ivf_range_blocks(index, vectors, 0.8, 100))))
+    np.testing.assert_array_equal(blocked.first, faiss_pairs.first)
+    np.testing.assert_array_equal(blocked.second, faiss_pairs.second)
+    np.testing.assert_allclose(blocked.scores, faiss_pairs.scores, atol=1e-5)
+    assert len(blocked) >= 300
+
+
+def test_pair_set_merges_repeats_keeping_the_best_score(monkeypatch):
+    from imagededup.search.exact import PairSet, unique_pairs
+
+    monkeypatch.setattr(PairSet, "MERGE_EVERY", 50)
+    rng = np.random.default_rng(6)
+    parts = [
+        Pairs(rng.integers(0, 200, 120), rng.integers(0, 200, 120), rng.random(120, np.float32))
+        for _ in range(30)
+    ]
+    found = PairSet(200)
+    for part in parts:
+        found.add(part)
+    merged, expected = found.pairs(), unique_pairs(Pairs.concat(parts))
+    order = np.lexsort((expected.second, expected.first))
+    np.testing.assert_array_equal(merged.first, expected.first[order])
+    np.testing.assert_array_equal(merged.second, expected.second[order])
+    np.testing.assert_array_equal(merged.scores, expected.scores[order])
+    assert (merged.first < merged.second).all()
+
+
+def test_duplicate_map_orders_by_score_then_name_with_and_without_scores():
+    from imagededup.results import duplicate_map
+
+    names = ["d", "c", "b", "a"]
+    pairs = Pairs(np.array([0, 0, 0, 1]), np.array([1, 2, 3, 2]), np.array([0.9, 0.8, 0.9, 0.7]))
+    plain = duplicate_map(names, pairs)
+    assert plain == {"d": ["a", "c", "b"], "c": ["d", "b"], "b": ["d", "c"], "a": ["d"]}
+    scored = duplicate_map(names, pairs, scores=True)
+    assert [name for name, _ in scored["d"]] == plain["d"]
+    assert scored["b"] == [("d", pytest.approx(0.8)), ("c", pytest.approx(0.7))]
+    assert all(type(score) is float for found in scored.values() for _, score in found)
+    distances = Pairs(np.array([0, 2]), np.array([1, 3]), np.array([3, 1], np.int64))
+    by_distance = duplicate_map(names, distances, scores=True, higher_is_closer=False)
+    assert by_distance["d"] == [("c", 3)] and type(by_distance["d"][0][1]) is int
+
+
+def test_glibc_is_asked_to_return_freed_memory():
+    import sys
+
+    from imagededup.heap import return_freed_memory
+
+    assert return_freed_memory() == (sys.platform.startswith("linux") and _has_glibc())
+
+
+def _has_glibc():
+    import platform
+
+    return platform.libc_ver()[0] == "glibc"

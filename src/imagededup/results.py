@@ -71,6 +71,13 @@ def save_json(results: object, outfile: str | os.PathLike[str]) -> Path:
     return path
 
 
+def saved[T](result: T, outfile: str | os.PathLike[str] | None) -> T:
+    """``result``, after writing it to ``outfile`` as JSON when one is given."""
+    if outfile is not None:
+        save_json(result, outfile)
+    return result
+
+
 def load_duplicate_map(infile: str | os.PathLike[str]) -> dict[str, list]:
     """Read a duplicate map written by ``save_json`` (with or without scores).
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from imagededup.distributed import shards
 from imagededup.heap import return_freed_memory
-from imagededup.results import DuplicateMap, duplicate_map, save_json
+from imagededup.results import DuplicateMap, duplicate_map, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.validation import check_similarity_threshold
@@ -69,10 +69,7 @@ def find_duplicates_from_parquet(
     names, vectors = [name for name, _ in keep], vectors[[i for _, i in keep]]
     views = manifest.get("view_count", 1)
     pairs = duplicate_pairs(vectors, threshold, views, approximate) if names else Pairs.empty()
-    result = duplicate_map(names, pairs, scores=scores)
-    if outfile is not None:
-        save_json(result, outfile)
-    return result
+    return saved(duplicate_map(names, pairs, scores=scores), outfile)
 
 
 def relative_names(paths: list[str], root: PathLike) -> list[str | None]:

@@ -9,6 +9,7 @@ reduced DCT scale (draft mode), which is several times faster and uses a fractio
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from pathlib import Path
 
@@ -22,11 +23,16 @@ except ImportError:
 else:
     register_heif_opener()
 
-DECODER_VERSION = 2
+DECODER_VERSION = 3
 """Bumped whenever decoding changes the pixels a model sees, which invalidates cached vectors."""
 _RESAMPLE = Image.Resampling.BILINEAR
 _ORIENTATION_TAG = 0x0112
 _TRANSPOSED_ORIENTATIONS = frozenset({5, 6, 7, 8})  # EXIF orientations that swap width and height
+BIG_PIXELS = 16_000_000
+"""Images over this many pixels (after draft scaling) are decoded one at a time, whatever the
+number of decoding threads: each holds hundreds of MB until it is reduced."""
+_big_decode = threading.Lock()
+_REDUCIBLE_MODES = frozenset({"L", "LA", "RGB", "RGBA", "I", "F", "CMYK"})
 _ALPHA_MODES = frozenset({"RGBA", "RGBa", "LA", "La", "PA"})
 _HIGH_DEPTH_MODES = frozenset({"I", "F", "I;16", "I;16B", "I;16L", "I;16N"})
 
@@ -103,9 +109,12 @@ def load_rgb(source: str | os.PathLike[str] | np.ndarray, size: int | None = Non
 
 
 def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.Image:
-    """Open ``path`` lazily, draft a large JPEG towards ``2*size`` and apply EXIF orientation.
+    """Open and decode ``path``, reduced towards ``2*size``, with EXIF orientation applied.
 
-    The pixel count is checked against the bomb limit before anything is decoded.
+    The pixel count is checked against the bomb limit before anything is decoded. A JPEG is
+    drafted (decoded at 1/2 to 1/8 scale); any other image over ``BIG_PIXELS`` is decoded
+    alone (see ``BIG_PIXELS``) and shrunk by an integer factor right away, never below twice
+    ``2*size``, so its full-size buffer is freed before colour conversion.
     """
     image = _open_lazily(Path(path))
     try:
@@ -117,7 +126,11 @@ def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.I
                 f"too large to decode safely ({image.width}x{image.height} pixels, limit {limit};"
                 " raise PIL.Image.MAX_IMAGE_PIXELS to allow it)"
             )
-        image.load()
+        if image.width * image.height > BIG_PIXELS:
+            with _big_decode:
+                image = _reduced(image, size)
+        else:
+            image.load()
         if image.getexif().get(_ORIENTATION_TAG, 1) != 1:
             image = ImageOps.exif_transpose(image)
     except DecodeError:
@@ -127,6 +140,18 @@ def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.I
         image.close()
         raise DecodeError(f"cannot decode image: {exc}") from exc
     return image
+
+
+def _reduced(image: Image.Image, size: int | None) -> Image.Image:
+    """``image`` decoded, then shrunk by the largest integer factor keeping both sides >= 4*size."""
+    image.load()
+    factor = 1 if size is None else min(image.size) // (4 * size)
+    if factor < 2 or image.mode not in _REDUCIBLE_MODES:
+        return image
+    small = image.reduce(factor)
+    small.info, small.format = image.info, image.format  # keep EXIF orientation
+    image.close()
+    return small
 
 
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
@@ -181,9 +206,10 @@ def to_rgb(image: Image.Image) -> Image.Image:
     elif image.mode == "P":
         image = image.convert("RGB")
     if image.mode in _ALPHA_MODES:
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        return Image.alpha_composite(white, rgba).convert("RGB")
+        rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+        white = Image.new("RGB", rgba.size, (255, 255, 255))
+        white.paste(rgba, mask=rgba)  # the same pixels as alpha_composite, with 2 buffers, not 4
+        return white
     return image if image.mode == "RGB" else image.convert("RGB")
 
 

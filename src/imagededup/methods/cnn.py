@@ -14,7 +14,7 @@ from imagededup.images.discover import list_images
 from imagededup.index import Index
 from imagededup.models.onnx import OnnxModelSpec, normalize
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
-from imagededup.results import DuplicateMap, duplicate_map, save_json
+from imagededup.results import DuplicateMap, duplicate_map, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.store import EmbeddingStore
@@ -147,9 +147,7 @@ class CNN:
                 image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
             )
             result = duplicate_map(names, pairs, scores=scores)
-        if outfile is not None:
-            save_json(result, outfile)
-        return result
+        return saved(result, outfile)
 
     def find_duplicates_to_remove(
         self,
@@ -174,10 +172,7 @@ class CNN:
         names, pairs = self._search(
             image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
         )
-        result = files_to_remove_under(image_dir, names, pairs, keep)
-        if outfile is not None:
-            save_json(result, outfile)
-        return result
+        return saved(files_to_remove_under(image_dir, names, pairs, keep), outfile)
 
     def _search(
         self,

@@ -26,7 +26,7 @@ from imagededup.hashes.encode import DIHEDRAL, hash_files, hash_image
 from imagededup.hashes.pdq import PDQ
 from imagededup.images.decode import DecodeError
 from imagededup.images.discover import list_images
-from imagededup.results import DuplicateMap, duplicate_map, save_json
+from imagededup.results import DuplicateMap, duplicate_map, saved
 from imagededup.search.hamming import closest_per_pair, cross_hamming_pairs, hamming_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.validation import check_distance_threshold, check_one_image, check_one_source
@@ -124,10 +124,7 @@ class Hashing:
         names, pairs = self._search(
             image_dir, encoding_map, max_distance_threshold, recursive, num_enc_workers, dihedral
         )
-        result = duplicate_map(names, pairs, scores=scores, higher_is_closer=False)
-        if outfile is not None:
-            save_json(result, outfile)
-        return result
+        return saved(duplicate_map(names, pairs, scores=scores, higher_is_closer=False), outfile)
 
     def find_duplicates_to_remove(
         self,
@@ -150,10 +147,7 @@ class Hashing:
         names, pairs = self._search(
             image_dir, encoding_map, max_distance_threshold, recursive, num_enc_workers, dihedral
         )
-        result = files_to_remove_under(image_dir, names, pairs, keep)
-        if outfile is not None:
-            save_json(result, outfile)
-        return result
+        return saved(files_to_remove_under(image_dir, names, pairs, keep), outfile)
 
     def _hash_folder(
         self, image_dir: PathLike, recursive: bool, num_workers: int | None, dihedral: bool

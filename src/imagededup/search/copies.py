@@ -16,12 +16,11 @@ from __future__ import annotations
 import faiss
 import numpy as np
 
-from imagededup.search.auto import base_index, use_approximate
+from imagededup.search.auto import base_index, query_blocks, use_approximate
 from imagededup.search.exact import (
     PairSet,
     best_pairs,
     blocks,
-    range_blocks,
     range_pairs,
     stored_vectors,
     triangle_pairs,
@@ -80,7 +79,7 @@ def duplicate_pairs(
     else:  # exact: image-vs-image over the upper triangle only, straight from the index
         found.add(triangle_pairs(stored_vectors(index), threshold))
     for view in rotated:
-        for pairs in range_blocks(index, view, threshold):
+        for pairs in query_blocks(index, view, threshold):
             found.add(pairs)
     crowd = crowding(index, images)
     del index  # frees its copy of the vectors before the pairs are merged
