@@ -77,7 +77,8 @@ def test_copy_aware_search_same_exact_and_approximate():
     assert len(approx) >= 0.95 * len(exact)
 
 
-def test_list_by_list_ivf_search_finds_what_faiss_range_search_finds():
+def test_list_by_list_ivf_search_finds_what_faiss_range_search_finds(monkeypatch):
+    import imagededup.search.ann as ann
     from imagededup.search.ann import ivf_index, ivf_range_blocks
     from imagededup.search.exact import range_pairs, unique_pairs
 
@@ -86,7 +87,9 @@ def test_list_by_list_ivf_search_finds_what_faiss_range_search_finds():
     vectors = np.concatenate([base, normalize(base[:300] + rng.normal(scale=0.2, size=(300, 16)))])
     index = ivf_index(vectors, nprobe=4)
     faiss_pairs = unique_pairs(range_pairs(index, vectors, 0.8))
-    blocked = unique_pairs(Pairs.concat(list(ivf_range_blocks(index, vectors, 0.8, 100))))
+    monkeypatch.setattr(ann, "GROUP_PER_LIST", 1)  # several groups of queries
+    monkeypatch.setattr(ann, "QUERY_BLOCK", 500)
+    blocked = unique_pairs(Pairs.concat(list(ivf_range_blocks(index, vectors, 0.8))))
     np.testing.assert_array_equal(blocked.first, faiss_pairs.first)
     np.testing.assert_array_equal(blocked.second, faiss_pairs.second)
     np.testing.assert_allclose(blocked.scores, faiss_pairs.scores, atol=1e-5)

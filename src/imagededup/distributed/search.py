@@ -1,7 +1,7 @@
 """Find duplicates among the embeddings that ``encode_dataset`` wrote: load, search, report.
 
 The shards are loaded into one matrix (about 2 KiB per image at 512-d: 50 million images fit in
-about 100 GiB) and searched with ``search.auto`` (exact up to 100k vectors, IVF above).
+about 100 GiB) and searched with ``search.auto`` (exact up to 50,000 vectors, IVF above).
 
 Beyond one machine's memory, the plan is IVF with its coarse partitions processed one at a time:
 train the coarse quantizer (about ``4 * sqrt(N)`` centroids) on a sample of the shards; stream the

@@ -17,10 +17,16 @@ from collections.abc import Iterator
 import faiss
 import numpy as np
 
-from imagededup.search.exact import TOLERANCE, blocks, unique_pairs
+from imagededup.search.exact import QUERY_BLOCK, TOLERANCE, blocks, unique_pairs
 from imagededup.search.pairs import Pairs
 
-NPROBE = 16
+NPROBE = 64
+"""Lists scanned per query: recall 0.996 of planted pairs at 1,000,000 vectors (0.989 at 32)."""
+GROUP_PER_LIST = 8
+"""Queries are taken ``8 x nlist`` at a time: each list then meets about ``8 x nprobe`` of them
+per matrix product, large enough for BLAS, while a group stays a small part of the memory."""
+PRODUCT_CELLS = 1 << 22
+EMIT_PAIRS = 1 << 18
 TRAIN_PER_LIST = 40
 TRAIN_ITERATIONS = 10
 SEED = 1234
@@ -73,46 +79,38 @@ def list_vectors(index: faiss.IndexIVFFlat, number: int) -> tuple[np.ndarray, np
     return codes.view(np.float32).reshape(size, index.d), ids
 
 
-def probed_lists(index: faiss.IndexIVF, queries: np.ndarray) -> np.ndarray:
-    """The ``nprobe`` lists each query scans (its nearest centroids), ``N x nprobe``."""
-    probes = np.empty((len(queries), index.nprobe), np.int64)
-    for start, stop in blocks(len(queries)):
-        block = np.ascontiguousarray(queries[start:stop], dtype=np.float32)
-        probes[start:stop] = index.quantizer.assign(block, index.nprobe)
-    return probes
-
-
 def ivf_range_blocks(
-    index: faiss.IndexIVFFlat, queries: np.ndarray, threshold: float, emit_every: int = 1 << 18
+    index: faiss.IndexIVFFlat, queries: np.ndarray, threshold: float
 ) -> Iterator[Pairs]:
     """All ``(q, b)`` with ``queries[q] . base[b] >= threshold`` among the lists ``q`` probes.
 
-    The pairs FAISS's range search finds at the same ``nprobe``, computed one inverted list at a
-    time against all the queries probing it; yielded in parts of about ``emit_every`` pairs.
-    ``queries`` are unit rows: an array or a ``ViewRows``.
+    The pairs FAISS's range search finds at the same ``nprobe``. Queries go in groups (see
+    ``GROUP_PER_LIST``); each list is compared with all of a group's queries that probe it in
+    one matrix product. Yields parts of about ``EMIT_PAIRS`` pairs. ``queries`` are unit rows
+    (an array or ``ViewRows``).
     """
-    probes = probed_lists(index, queries)
-    order = np.argsort(probes.ravel(), kind="stable")
-    bounds = np.searchsorted(probes.ravel()[order], np.arange(index.nlist + 1))
-    probing = order // probes.shape[1]
-    del probes, order
-    parts: list[Pairs] = []
-    size = 0
-    for number in range(index.nlist):
-        rows = probing[bounds[number] : bounds[number + 1]]
-        base, ids = list_vectors(index, number)
-        if len(rows) == 0 or len(base) == 0:
-            continue
-        for start, stop in blocks(len(rows)):
-            chunk = rows[start:stop]
-            sims = np.asarray(queries[chunk], dtype=np.float32) @ base.T
-            i, j = np.nonzero(sims >= threshold - TOLERANCE)
-            parts.append(Pairs(chunk[i], ids[j], np.clip(sims[i, j], -1.0, 1.0)))
-            size += len(i)
-        if size >= emit_every:
-            yield Pairs.concat(parts)
-            parts, size = [], 0
-    if parts:
+    for start, stop in blocks(len(queries), max(QUERY_BLOCK, GROUP_PER_LIST * index.nlist)):
+        group = np.ascontiguousarray(queries[start:stop], dtype=np.float32)
+        probes = index.quantizer.assign(group, index.nprobe).ravel()
+        order = np.argsort(probes, kind="stable")
+        bounds = np.searchsorted(probes[order], np.arange(index.nlist + 1)).tolist()
+        probing = order // index.nprobe
+        del probes, order
+        parts: list[Pairs] = []
+        for number in range(index.nlist):
+            rows = probing[bounds[number] : bounds[number + 1]]
+            base, ids = list_vectors(index, number)
+            if len(rows) == 0 or len(base) == 0:
+                continue
+            step = max(1, PRODUCT_CELLS // len(base))  # bounds the similarity block's memory
+            for first in range(0, len(rows), step):
+                chunk = rows[first : first + step]
+                sims = group[chunk] @ base.T
+                i, j = np.nonzero(sims >= threshold - TOLERANCE)
+                parts.append(Pairs(chunk[i] + start, ids[j], np.clip(sims[i, j], -1.0, 1.0)))
+            if sum(map(len, parts)) >= EMIT_PAIRS:
+                yield Pairs.concat(parts)
+                parts = []
         yield Pairs.concat(parts)
 
 

@@ -33,6 +33,7 @@ CAP = 0.9
 BETA = 0.5
 FLOOR = 0.3
 EXTRA_NEIGHBOURS = 16
+CROWDING_NPROBE = 16
 
 
 def crowding(index: faiss.Index, queries: ViewRows | np.ndarray) -> np.ndarray:
@@ -43,9 +44,12 @@ def crowding(index: faiss.Index, queries: ViewRows | np.ndarray) -> np.ndarray:
     crowd = np.full(len(queries), FLOOR, np.float32)
     if index.ntotal == 0:
         return crowd
+    params = None
+    if isinstance(index, faiss.IndexIVF):  # a density estimate: fewer lists than pair search
+        params = faiss.SearchParametersIVF(nprobe=min(CROWDING_NPROBE, index.nlist))
     for start, stop in blocks(len(queries)):
         block = np.ascontiguousarray(queries[start:stop], dtype=np.float32)
-        sims, labels = index.search(block, min(K + EXTRA_NEIGHBOURS, index.ntotal))
+        sims, labels = index.search(block, min(K + EXTRA_NEIGHBOURS, index.ntotal), params=params)
         sims = np.where((labels < 0) | (sims >= CAP), -np.inf, sims)
         sims = -np.sort(-sims, axis=1)
         if sims.shape[1] >= K:

@@ -31,7 +31,7 @@ class ViewRows:
 
     def __getitem__(self, rows: slice | np.ndarray) -> np.ndarray:
         """The selected rows of this view as a new contiguous float32 array of unit rows."""
-        return normalize(self.vectors[rows, self.columns])
+        return normalize(np.array(self.vectors[rows, self.columns], np.float32), in_place=True)
 
 
 def views_of(vectors: np.ndarray, view_count: int = 1) -> list[ViewRows]:
