@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from imagededup.images.loader import iter_batches
+from imagededup.images.loader import iter_processed
 from imagededup.models.onnx import OnnxEncoder
 from imagededup.store import EmbeddingStore, file_key
 
@@ -40,7 +40,7 @@ def encode_files(
     progress: bool = False,
     store: EmbeddingStore | None = None,
 ) -> Encoded:
-    """Decode ``paths`` in parallel threads and embed them; decoding overlaps inference.
+    """Decode and embed ``paths``, a batch per thread, one thread per core by default.
 
     With ``store``, files it already holds are not decoded, and each new batch is saved to it.
     """
@@ -76,7 +76,7 @@ def encode_batches[T](
 ) -> Encoded:
     """``encode`` stacked batches of ``decode(path)``; failures are logged once and kept by index.
 
-    ``decode`` runs in parallel threads (see ``iter_batches``), ``encode`` in the calling thread.
+    Each batch is decoded and encoded in one of ``num_workers`` threads (see ``iter_processed``).
     ``known`` results (by index) are used as they are; ``on_batch`` sees each new batch;
     ``collate`` turns a batch's decoded items into ``encode``'s input.
     """
@@ -86,15 +86,19 @@ def encode_batches[T](
     for i, row in known.items():
         rows.set([i], row[None])
     failures: dict[int, str] = {}
+
+    def embed(items: list[T]) -> np.ndarray:
+        return encode(collate(items))
+
     with tqdm(total=len(paths), disable=not progress, unit="img", desc="Encoding") as bar:
         bar.update(len(known))
-        for batch in iter_batches([paths[i] for i in todo], decode, batch_size, num_workers):
-            if batch.items:
+        work = iter_processed([paths[i] for i in todo], decode, embed, batch_size, num_workers)
+        for batch in work:
+            if batch.result is not None:
                 done = [todo[k] for k in batch.indices]
-                encoded = encode(collate(batch.items))
-                rows.set(done, encoded)
+                rows.set(done, batch.result)
                 if on_batch is not None:
-                    on_batch(done, encoded)
+                    on_batch(done, batch.result)
             for k, reason in batch.failures:
                 logger.warning("Skipping %s: %s", os.fspath(paths[todo[k]]), reason)
                 failures[todo[k]] = reason

@@ -47,14 +47,14 @@ class OnnxEncoder:
     def __init__(
         self, spec: OnnxModelSpec, providers: list[str] | None = None, threads: int | None = None
     ) -> None:
-        """``threads`` caps onnxruntime's intra-op threads (default: one per core), so that
-        several encoders in one machine (e.g. Ray actors) do not oversubscribe its cores."""
+        """``threads`` is onnxruntime's intra-op threads per call (default 1: batches run in
+        parallel, one per core, see ``iter_processed``; 0 means one per core)."""
         if not Path(spec.path).is_file():
             raise FileNotFoundError(f"ONNX model file not found: {spec.path}")
         self.spec = spec
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        options.intra_op_num_threads = threads or 0
+        options.intra_op_num_threads = 1 if threads is None else threads
         self.session = ort.InferenceSession(
             os.fspath(spec.path), sess_options=options, providers=providers or default_providers()
         )

@@ -97,6 +97,7 @@ def ivf_range_blocks(
         probing = order // index.nprobe
         del probes, order
         parts: list[Pairs] = []
+        found = 0
         for number in range(index.nlist):
             rows = probing[bounds[number] : bounds[number + 1]]
             base, ids = list_vectors(index, number)
@@ -108,9 +109,10 @@ def ivf_range_blocks(
                 sims = group[chunk] @ base.T
                 i, j = np.nonzero(sims >= threshold - TOLERANCE)
                 parts.append(Pairs(chunk[i] + start, ids[j], np.clip(sims[i, j], -1.0, 1.0)))
-            if sum(map(len, parts)) >= EMIT_PAIRS:
+                found += len(i)
+            if found >= EMIT_PAIRS:
                 yield Pairs.concat(parts)
-                parts = []
+                parts, found = [], 0
         yield Pairs.concat(parts)
 
 
