@@ -131,3 +131,28 @@ def test_big_non_jpeg_is_reduced_right_after_decoding(tmp_path, monkeypatch):
     full, _ = decode.load_views(path, 64)
     difference = np.abs(image.astype(int) - full.astype(int))
     assert np.median(difference) <= 1 and difference.mean() < 4  # edges of alpha differ most
+
+
+def test_batches_are_processed_in_threads_and_come_back_in_order():
+    import threading
+
+    from imagededup.images.loader import iter_processed
+
+    def decode(path):
+        if path.endswith("bad"):
+            raise DecodeError("broken on purpose")
+        return int(path)
+
+    threads = set()
+
+    def process(items):
+        threads.add(threading.get_ident())
+        return [item * 10 for item in items]
+
+    paths = [str(k) if k % 7 else f"{k}bad" for k in range(50)]
+    batches = list(iter_processed(paths, decode, process, batch_size=4, num_workers=3))
+    assert [k for b in batches for k in b.indices] == [k for k in range(50) if k % 7]
+    assert [v for b in batches for v in (b.result or [])] == [10 * k for k in range(50) if k % 7]
+    assert [k for b in batches for k, _ in b.failures] == list(range(0, 50, 7))
+    assert all(reason == "broken on purpose" for b in batches for _, reason in b.failures)
+    assert threading.get_ident() not in threads
