@@ -125,6 +125,8 @@ class _Rows:
         """The rows at ``indices`` (ascending), moved to the front in place: no second copy."""
         if self.data is None:
             return np.empty((0, 0), np.float32)
+        if len(indices) == self.count:
+            return self.data
         for start in range(0, len(indices), 4096):
             chunk = indices[start : start + 4096]
             self.data[start : start + len(chunk)] = self.data[chunk]

@@ -89,7 +89,7 @@ class CNN:
         """``{relative_path: feature_vector}`` for every decodable image in ``image_dir``.
 
         Files that cannot be decoded are logged once each and listed in ``self.skipped``.
-        ``num_enc_workers`` decoding threads run beside inference (default: one per core).
+        ``num_enc_workers`` threads each decode and embed whole batches (default: one per core).
         """
         names, vectors = self.encode_matrix(image_dir, recursive, num_enc_workers)
         return dict(zip(names, normalize(vectors), strict=True))

@@ -2,7 +2,7 @@
 
 Near-duplicates sit very close together, so probing the few cells nearest to a query finds
 almost all of them while scanning a small fraction of the vectors. Measured with
-benchmarks/search.py (README, "Scale").
+benchmarks/search.py (README, "Large collections").
 
 Range queries run list by list (``ivf_range_blocks``): each inverted list is compared with every
 query that probes it in one matrix product, which BLAS does several times faster than FAISS's
@@ -17,8 +17,9 @@ from collections.abc import Iterator
 import faiss
 import numpy as np
 
-from imagededup.search.exact import QUERY_BLOCK, TOLERANCE, blocks, unique_pairs
+from imagededup.search.exact import QUERY_BLOCK, above, blocks, unique_pairs
 from imagededup.search.pairs import Pairs
+from imagededup.search.rows import float_rows
 
 NPROBE = 64
 """Lists scanned per query: recall 0.996 of planted pairs at 1,000,000 vectors (0.989 at 32)."""
@@ -44,7 +45,7 @@ def ivf_index(base: np.ndarray, nprobe: int = NPROBE) -> faiss.Index:
     index.cp.niter = TRAIN_ITERATIONS
     sample = min(count, TRAIN_PER_LIST * nlist)
     rows = np.sort(np.random.default_rng(SEED).choice(count, sample, replace=False))
-    index.train(np.ascontiguousarray(base[rows], dtype=np.float32))
+    index.train(float_rows(base, rows))
     add_by_list(index, base)
     index.nprobe = min(nprobe, nlist)
     return index
@@ -58,12 +59,11 @@ def add_by_list(index: faiss.IndexIVF, base: np.ndarray) -> None:
     """
     lists = np.empty(len(base), np.int64)
     for start, stop in blocks(len(base)):
-        block = np.ascontiguousarray(base[start:stop], dtype=np.float32)
-        lists[start:stop] = index.quantizer.assign(block, 1)[:, 0]
+        lists[start:stop] = index.quantizer.assign(float_rows(base, slice(start, stop)), 1)[:, 0]
     order = np.argsort(lists, kind="stable")
     for start, stop in blocks(len(base)):
         rows = order[start:stop]
-        block = np.ascontiguousarray(base[rows], dtype=np.float32)
+        block = float_rows(base, rows)
         assigned = np.ascontiguousarray(lists[rows])
         index.add_core(
             len(rows), faiss.swig_ptr(block), faiss.swig_ptr(rows), faiss.swig_ptr(assigned)
@@ -90,7 +90,7 @@ def ivf_range_blocks(
     (an array or ``ViewRows``).
     """
     for start, stop in blocks(len(queries), max(QUERY_BLOCK, GROUP_PER_LIST * index.nlist)):
-        group = np.ascontiguousarray(queries[start:stop], dtype=np.float32)
+        group = float_rows(queries, slice(start, stop))
         probes = index.quantizer.assign(group, index.nprobe).ravel()
         order = np.argsort(probes, kind="stable")
         bounds = np.searchsorted(probes[order], np.arange(index.nlist + 1)).tolist()
@@ -106,10 +106,8 @@ def ivf_range_blocks(
             step = max(1, PRODUCT_CELLS // len(base))  # bounds the similarity block's memory
             for first in range(0, len(rows), step):
                 chunk = rows[first : first + step]
-                sims = group[chunk] @ base.T
-                i, j = np.nonzero(sims >= threshold - TOLERANCE)
-                parts.append(Pairs(chunk[i] + start, ids[j], np.clip(sims[i, j], -1.0, 1.0)))
-                found += len(i)
+                parts.append(above(group[chunk] @ base.T, threshold, chunk + start, ids))
+                found += len(parts[-1])
             if found >= EMIT_PAIRS:
                 yield Pairs.concat(parts)
                 parts, found = [], 0

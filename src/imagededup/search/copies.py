@@ -22,11 +22,11 @@ from imagededup.search.exact import (
     best_pairs,
     blocks,
     range_pairs,
+    similar_pairs,
     stored_vectors,
-    triangle_pairs,
 )
 from imagededup.search.pairs import Pairs
-from imagededup.search.rows import ViewRows, views_of
+from imagededup.search.rows import ViewRows, float_rows, views_of
 
 K = 20
 CAP = 0.9
@@ -48,7 +48,7 @@ def crowding(index: faiss.Index, queries: ViewRows | np.ndarray) -> np.ndarray:
     if isinstance(index, faiss.IndexIVF):  # a density estimate: fewer lists than pair search
         params = faiss.SearchParametersIVF(nprobe=min(CROWDING_NPROBE, index.nlist))
     for start, stop in blocks(len(queries)):
-        block = np.ascontiguousarray(queries[start:stop], dtype=np.float32)
+        block = float_rows(queries, slice(start, stop))
         sims, labels = index.search(block, min(K + EXTRA_NEIGHBOURS, index.ntotal), params=params)
         sims = np.where((labels < 0) | (sims >= CAP), -np.inf, sims)
         sims = -np.sort(-sims, axis=1)
@@ -81,7 +81,7 @@ def duplicate_pairs(
     if use_approximate(len(vectors), approximate):
         rotated = [images, *rotated]
     else:  # exact: image-vs-image over the upper triangle only, straight from the index
-        found.add(triangle_pairs(stored_vectors(index), threshold))
+        found.add(similar_pairs(stored_vectors(index), threshold))
     for view in rotated:
         for pairs in query_blocks(index, view, threshold):
             found.add(pairs)

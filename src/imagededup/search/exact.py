@@ -12,23 +12,31 @@ import faiss
 import numpy as np
 
 from imagededup.search.pairs import Pairs
+from imagededup.search.rows import float_rows
 
 QUERY_BLOCK = 4096
 # Scores of the same image computed along two paths differ in the last float bits.
 TOLERANCE = 1e-6
 
 
-def blocks(count: int, size: int = QUERY_BLOCK) -> Iterator[tuple[int, int]]:
-    """``(start, stop)`` of consecutive row blocks of at most ``size`` rows."""
-    for start in range(0, count, size):
+def blocks(count: int, size: int = QUERY_BLOCK, first: int = 0) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of consecutive blocks of at most ``size`` rows, ``first`` to ``count``."""
+    for start in range(first, count, size):
         yield start, min(start + size, count)
+
+
+def above(sims: np.ndarray, threshold: float, rows: np.ndarray, cols: np.ndarray) -> Pairs:
+    """The cells of a similarity block that reach ``threshold``, as pairs of ``rows[i]`` and
+    ``cols[j]`` with their scores clipped to [-1, 1]."""
+    i, j = np.nonzero(sims >= threshold - TOLERANCE)
+    return Pairs(rows[i], cols[j], np.clip(sims[i, j], -1.0, 1.0))
 
 
 def flat_index(base: np.ndarray) -> faiss.IndexFlat:
     """An exact inner-product index over ``base`` (unit rows; any sliceable, e.g. ``ViewRows``)."""
     index = faiss.IndexFlatIP(base.shape[1])
     for start, stop in blocks(len(base)):
-        index.add(np.ascontiguousarray(base[start:stop], dtype=np.float32))
+        index.add(float_rows(base, slice(start, stop)))
     return index
 
 
@@ -40,7 +48,7 @@ def stored_vectors(index: faiss.IndexFlat) -> np.ndarray:
 def range_blocks(index: faiss.Index, queries: np.ndarray, threshold: float) -> Iterator[Pairs]:
     """``range_pairs``, one block of queries at a time (query numbers count from the first)."""
     for start, stop in blocks(len(queries)):
-        block = np.ascontiguousarray(queries[start:stop], dtype=np.float32)
+        block = float_rows(queries, slice(start, stop))
         lims, scores, ids = index.range_search(block, float(threshold) - TOLERANCE)
         rows = np.repeat(np.arange(len(lims) - 1, dtype=np.int64), np.diff(lims).astype(np.int64))
         yield Pairs(rows + start, ids.astype(np.int64), np.clip(scores, -1.0, 1.0))
@@ -153,27 +161,19 @@ class _KeyBucket:
         self.scores = np.maximum.reduceat(scores, starts) if len(starts) else scores
 
 
-def triangle_pairs(vectors: np.ndarray, threshold: float) -> Pairs:
-    """All ``i < j`` with ``vectors[i] . vectors[j] >= threshold``, from the upper triangle only.
-
-    ``vectors`` must be unit rows (float32); each block of rows is compared with itself and the
-    blocks after it, which halves the work of a self-search.
-    """
-    parts = []
-    count = len(vectors)
-    for start, stop in blocks(count):
-        rows = vectors[start:stop]
-        for col_start, col_stop in blocks(count - start):
-            col_start, col_stop = col_start + start, col_stop + start
-            sims = rows @ vectors[col_start:col_stop].T
-            i, j = np.nonzero(sims >= threshold - TOLERANCE)
-            i, j = i + start, j + col_start
-            keep = i < j
-            scores = np.clip(sims[i[keep] - start, j[keep] - col_start], -1.0, 1.0)
-            parts.append(Pairs(i[keep].astype(np.int64), j[keep].astype(np.int64), scores))
-    return Pairs.concat(parts)
-
-
 def similar_pairs(vectors: np.ndarray, threshold: float) -> Pairs:
-    """All ``i < j`` with ``vectors[i] . vectors[j] >= threshold`` (rows must be unit length)."""
-    return triangle_pairs(np.ascontiguousarray(vectors, dtype=np.float32), threshold)
+    """All ``i < j`` with ``vectors[i] . vectors[j] >= threshold`` (rows must be unit length).
+
+    Each block of rows is compared with itself and the blocks after it (the upper triangle),
+    which halves the work of a self-search.
+    """
+    vectors = float_rows(vectors, slice(None))
+    parts = []
+    for start, stop in blocks(len(vectors)):
+        rows = np.arange(start, stop)
+        for col_start, col_stop in blocks(len(vectors), first=start):
+            sims = vectors[start:stop] @ vectors[col_start:col_stop].T
+            found = above(sims, threshold, rows, np.arange(col_start, col_stop))
+            keep = found.first < found.second
+            parts.append(Pairs(found.first[keep], found.second[keep], found.scores[keep]))
+    return Pairs.concat(parts)

@@ -34,6 +34,11 @@ class ViewRows:
         return normalize(np.array(self.vectors[rows, self.columns], np.float32), in_place=True)
 
 
+def float_rows(base: np.ndarray | ViewRows, rows: slice | np.ndarray) -> np.ndarray:
+    """``base[rows]`` as one contiguous float32 array, the form FAISS and BLAS take."""
+    return np.ascontiguousarray(base[rows], dtype=np.float32)
+
+
 def views_of(vectors: np.ndarray, view_count: int = 1) -> list[ViewRows]:
     """Every view of ``vectors``: the images' own first, then each rotated view."""
     return [ViewRows(vectors, view_count, view) for view in range(view_count)]
