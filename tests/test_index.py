@@ -9,8 +9,8 @@ import pytest
 
 from imagededup.index import Index
 from imagededup.methods import CNN
-from imagededup.models.onnx import normalize
 from imagededup.search import approximate_similar_pairs, similar_pairs
+from imagededup.vectors import normalize
 from tests.conftest import EXAMPLES
 
 

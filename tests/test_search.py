@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from imagededup.groups import connected_groups, files_to_remove
-from imagededup.models.onnx import normalize
 from imagededup.search import Pairs, cross_pairs, similar_pairs
+from imagededup.vectors import normalize
 
 
 def brute_force(vectors, threshold):

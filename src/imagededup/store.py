@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from imagededup.models.onnx import EMBEDDING_DTYPE
+from imagededup.vectors import EMBEDDING_DTYPE
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (

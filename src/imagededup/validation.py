@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from imagededup.models.onnx import normalize
+from imagededup.vectors import normalize
 
 
 def check_similarity_threshold(value: object) -> float:

@@ -12,7 +12,7 @@ from imagededup.heap import return_freed_memory
 from imagededup.images.decode import DecodeError
 from imagededup.images.discover import list_images
 from imagededup.index import Index
-from imagededup.models.onnx import OnnxModelSpec, normalize
+from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
 from imagededup.results import DuplicateMap, duplicate_map, saved
 from imagededup.search.copies import duplicate_pairs
@@ -24,6 +24,7 @@ from imagededup.validation import (
     check_similarity_threshold,
     stack_encoding_map,
 )
+from imagededup.vectors import normalize
 
 PathLike = str | os.PathLike[str]
 

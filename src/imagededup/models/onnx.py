@@ -13,9 +13,8 @@ import numpy as np
 import onnxruntime as ort
 
 from imagededup.images.decode import DECODER_VERSION, load_views
+from imagededup.vectors import EMBEDDING_DTYPE, normalize
 
-EMBEDDING_DTYPE = np.float16
-"""Embeddings are kept as float16: half the memory and cache; similarities move by < 1e-4."""
 SESSION_BATCH = 8
 """Images per onnxruntime call: as fast here as 16, 32 or 64, with far less activation memory
 (each encoding thread keeps its own: 100 MiB less than 16 for two threads)."""
@@ -139,20 +138,6 @@ class OnnxEncoder:
             feed = feed.transpose(0, 3, 1, 2)
         output = self.session.run(None, {self.input_name: np.ascontiguousarray(feed)})[0]
         return normalize(output.reshape(len(pixels), -1))
-
-
-def normalize(vectors: np.ndarray, in_place: bool = False) -> np.ndarray:
-    """Rows scaled to unit L2 length (zero rows stay zero), as float32.
-
-    ``in_place`` scales a float32 array itself instead of returning a scaled copy.
-    """
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    if in_place:
-        vectors /= norms
-        return vectors
-    return vectors / norms
 
 
 def default_providers() -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imagededup.models.onnx import normalize
+from imagededup.vectors import normalize
 
 
 class ViewRows:
