@@ -13,6 +13,7 @@ import pytest
 
 from imagededup import actions
 from imagededup.actions import apply, fresh_names, plan, plan_undo, undo
+from imagededup.actions.base import move_aside
 from imagededup.groups import Group
 from imagededup.images.info import sha256_file
 from tests.conftest import EXAMPLES
@@ -84,13 +85,13 @@ def test_plan_changes_nothing_and_apply_then_undo_restores_every_byte(root, acti
     if action == "hardlink":
         assert plan(action, GROUPS, root, storage, {}) == []  # all linked: nothing left to do
 
-    outcomes = undo(plan_undo(manifest), manifest)
+    outcomes = undo(*plan_undo(manifest), manifest)
     assert [outcome.error for outcome in outcomes] == [None] * 3
     after = snapshot(root.parent)
     assert {k: v for k, v in after.items() if not k.startswith(("dups/", "imagededup-"))} == before
     assert not any(path.name.startswith("imagededup-trash") for path in root.parent.iterdir())
     assert json.loads(manifest.read_text())["undone"]
-    assert plan_undo(manifest) == []  # a second undo has nothing left to do
+    assert plan_undo(manifest)[1] == []  # a second undo has nothing left to do
 
 
 def test_copy_when_hard_links_are_impossible(root, monkeypatch):
@@ -103,7 +104,7 @@ def test_copy_when_hard_links_are_impossible(root, monkeypatch):
     steps = plan("delete", GROUPS, root, storage, recorded(root))
     assert all(outcome.error is None for outcome in apply(steps, manifest, root, storage))
     assert not any((root / name).exists() for name in DUPLICATES)
-    assert all(outcome.error is None for outcome in undo(plan_undo(manifest), manifest))
+    assert all(outcome.error is None for outcome in undo(*plan_undo(manifest), manifest))
     assert snapshot(root) == before  # bytes and modification times
 
 
@@ -171,15 +172,15 @@ def test_interrupted_run_can_be_undone(root, monkeypatch):
         if calls:
             raise KeyboardInterrupt
         calls.append(step)
-        actions._move(step)
+        move_aside(step)
 
-    monkeypatch.setitem(actions._ACT, "move", interrupted_after_one)
+    monkeypatch.setattr(actions.ACTIONS["move"], "apply", interrupted_after_one)
     with pytest.raises(KeyboardInterrupt):
         apply(steps, manifest, root, storage)
     data = json.loads(manifest.read_text())
     assert {entry["status"] for entry in data["entries"]} == {"planned"}
-    assert len(plan_undo(manifest)) == 1  # the other two are still in place
-    undo(plan_undo(manifest), manifest)
+    assert len(plan_undo(manifest)[1]) == 1  # the other two are still in place
+    undo(*plan_undo(manifest), manifest)
     assert snapshot(root) == before
 
 
@@ -187,10 +188,10 @@ def test_undo_never_overwrites_a_file_that_came_back(root):
     manifest, storage = storage_for("move", root)
     apply(plan("move", GROUPS, root, storage, {}), manifest, root, storage)
     (root / "chelsea_q25.jpg").write_bytes(b"new file with the old name")
-    steps = plan_undo(manifest)
+    record, steps = plan_undo(manifest)
     assert [step.skip is None for step in steps] == [True, False, True]
     assert "never overwritten" in steps[1].skip
-    undo(steps, manifest)
+    undo(record, steps, manifest)
     assert (root / "chelsea_q25.jpg").read_bytes() == b"new file with the old name"
     assert (storage / "chelsea_q25.jpg").exists()
     assert "not restored" in json.loads(manifest.read_text())["entries"][1]["status"]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 
 import numpy as np
 import pytest
 
+from imagededup import store
 from imagededup.methods import CNN
 from tests.conftest import EXAMPLES
 
@@ -118,3 +120,96 @@ def test_odd_file_names_are_cached(tmp_path):
     runs = counting(cnn)
     assert len(cnn.encode_images(root)) == 2
     assert sum(runs) == 0
+
+
+def test_same_size_and_mtime_rewrite_is_encoded_again(folder, tmp_path):
+    """``cp`` + ``touch -r``: new bytes, same size and mtime; the ctime and inode give it away."""
+    cnn = CNN(verbose=False, cache=tmp_path / "cache.sqlite")
+    before = cnn.encode_images(folder)
+    path = folder / "chelsea.jpg"
+    stat = path.stat()
+    other = (folder / "rocket.jpg").read_bytes()[: stat.st_size]
+    replacement = tmp_path / "replacement.jpg"
+    replacement.write_bytes(other + b"\0" * (stat.st_size - len(other)))
+    shutil.copy(replacement, path)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
+    runs = counting(cnn)
+    after = cnn.encode_images(folder)
+    assert sum(runs) == 1
+    assert not np.allclose(after["chelsea.jpg"], before["chelsea.jpg"], atol=1e-3)
+
+
+def uncached(folder) -> dict:
+    return CNN(verbose=False).encode_images(folder)
+
+
+def assert_same_vectors(found: dict, expected: dict) -> None:
+    assert list(found) == list(expected)
+    for name in expected:
+        np.testing.assert_allclose(found[name], expected[name], atol=1e-6)
+
+
+def overwrite_pages(path, offset_from=4096) -> None:
+    """Overwrite most of the file after its first page with other bytes (a disk fault)."""
+    data = bytearray(path.read_bytes())
+    rng = np.random.default_rng(0)
+    data[offset_from:] = rng.integers(0, 256, len(data) - offset_from, dtype=np.uint8).tobytes()
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["overwritten pages", "truncated", "garbage", "tampered vector", "folder", "read-only"],
+)
+def test_damaged_or_unusable_cache_warns_once_and_never_gives_a_doubtful_vector(
+    folder, tmp_path, damage, caplog
+):
+    cache = tmp_path / "cache.sqlite"
+    first = CNN(verbose=False, cache=cache)
+    first.encode_images(folder)
+    first.store.close()
+    for suffix in ("-wal", "-shm"):
+        assert not (tmp_path / f"cache.sqlite{suffix}").exists()
+    if damage == "overwritten pages":
+        overwrite_pages(cache)
+    elif damage == "truncated":
+        cache.write_bytes(cache.read_bytes()[:5000])
+    elif damage == "garbage":
+        cache.write_bytes(b"not a database at all" * 100)
+    elif damage == "tampered vector":
+        with sqlite3.connect(cache) as db:
+            db.execute("UPDATE vectors SET vector = zeroblob(length(vector))")
+    elif damage == "folder":
+        cache.unlink()
+        cache.mkdir()
+    elif damage == "read-only":
+        cache.chmod(0o444)
+        tmp_path.chmod(0o555)
+    try:
+        second = CNN(verbose=False, cache=cache)
+        found = second.encode_images(folder)
+    finally:
+        tmp_path.chmod(0o755)
+    assert_same_vectors(found, uncached(folder))
+    warnings = [r for r in caplog.records if "embedding cache" in r.getMessage()]
+    if damage != "read-only" or os.geteuid() != 0:  # root writes through the mode bits
+        assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
+
+
+def test_locked_cache_steps_aside_after_its_timeout(folder, tmp_path, monkeypatch, caplog):
+    cache = tmp_path / "cache.sqlite"
+    CNN(verbose=False, cache=cache).store.close()
+    monkeypatch.setattr(store, "_LOCK_TIMEOUT_S", 0.2)
+    holder = sqlite3.connect(cache)
+    holder.execute("PRAGMA journal_mode=DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        cnn = CNN(verbose=False, cache=cache)
+        found = cnn.encode_images(folder)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert not cnn.store.active
+    assert_same_vectors(found, uncached(folder))
+    assert sum("embedding cache" in r.getMessage() for r in caplog.records) == 1

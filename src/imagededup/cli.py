@@ -31,7 +31,18 @@ from functools import cache
 from pathlib import Path
 
 from imagededup import __version__
-from imagededup.actions import Outcome, Step, apply, fresh_names, plan, plan_undo, undo
+from imagededup.actions import (
+    ACTIONS,
+    Action,
+    Outcome,
+    Step,
+    apply,
+    in_own_output,
+    plan,
+    plan_undo,
+    undo,
+)
+from imagededup.display import ShownFormatter, shown
 from imagededup.evaluation import evaluate
 from imagededup.groups import (
     KEEP_POLICIES,
@@ -40,6 +51,7 @@ from imagededup.groups import (
     keep_group,
     reclaimable_bytes,
 )
+from imagededup.images.discover import following_symlinks
 from imagededup.images.info import FileInfo, file_info
 from imagededup.methods import CNN, AHash, DHash, PDQHash, PHash, WHash
 from imagededup.methods.hashing import Hashing
@@ -139,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="look in sub-folders (default: yes)",
     )
     find.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="enter symbolic links to folders (default: skip them, as fdupes and fclones do)",
+    )
+    find.add_argument(
         "--cache",
         metavar="FILE",
         type=Path,
@@ -174,13 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     act = commands.add_parser("act", help="move, delete or hard-link the duplicates of a result")
     act.add_argument("result", metavar="RESULT.json", help="written by find --json")
     what = act.add_mutually_exclusive_group(required=True)
-    what.add_argument("--move-to", metavar="DIR", help="move duplicates into DIR (same sub-paths)")
-    what.add_argument(
-        "--delete", action="store_true", help="move duplicates into a trash folder next to RESULT"
-    )
-    what.add_argument(
-        "--hardlink", action="store_true", help="replace duplicates by hard links to the kept file"
-    )
+    for action in ACTIONS.values():  # a new action class is a new flag
+        if action.metavar:
+            what.add_argument(action.flag, metavar=action.metavar, help=action.help)
+        else:
+            what.add_argument(action.flag, action="store_true", help=action.help)
     _add_keep(act, "which file to keep (default: the one find used, else largest-resolution)")
     act.add_argument("--root", metavar="DIR", help="folder the names are relative to")
     _add_reference(act, "never acted on (added to those of the scan)")
@@ -230,10 +245,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.ERROR if args.quiet else logging.WARNING, format="%(message)s"
     )
+    for handler in logging.getLogger().handlers:  # log lines name files: print them safely
+        handler.setFormatter(ShownFormatter("%(message)s"))
     try:
         return args.run(args)
     except (UsageError, OSError, ValueError) as exc:
-        print(f"imagededup: error: {exc}", file=sys.stderr)
+        print(f"imagededup: error: {shown(str(exc))}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("imagededup: error: an input file is nested too deeply to be read", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("imagededup: interrupted", file=sys.stderr)
@@ -259,6 +279,7 @@ def run_find(args: argparse.Namespace) -> int:
         finder = method.make(not args.quiet, cache_file)
         if args.ray:
             finder = ray_finder(finder, args, stack)
+        stack.enter_context(following_symlinks(args.follow_symlinks))
         scan = scan_folders(finder, folders, args.recursive, **search)
     reference_names = [relative_name(folder, scan.root) for folder in references]
     info = cache(lambda name: file_info(scan.root / name))
@@ -288,7 +309,10 @@ def run_find(args: argparse.Namespace) -> int:
             progress=not args.quiet,
         )
         save_record(record, args.json)
-        print(f"wrote {args.json} (names relative to {scan.root}) and {record_path(args.json)}")
+        print(
+            f"wrote {shown(args.json)} (names relative to {shown(scan.root)})"
+            f" and {shown(record_path(args.json))}"
+        )
     if args.report:
         write_report(
             args.report,
@@ -351,7 +375,7 @@ def print_group(
         facts = info(name)
         score = f", {score_label} {format_score(scores[name])}" if name in scores else ""
         size = f"{facts.width}x{facts.height}, {human(facts.size)}{score}"
-        print(f"  {group.status(name):<9}  {name}  ({size})")
+        print(f"  {group.status(name):<9}  {shown(name)}  ({size})")
 
 
 def find_summary(
@@ -384,40 +408,37 @@ def human(size: float) -> str:
 
 def run_act(args: argparse.Namespace) -> int:
     result, duplicates, root, record = _act_sources(args)
-    if args.delete and not (args.yes or args.dry_run) and not sys.stdin.isatty():
-        raise UsageError("--delete needs --yes when the input is not a terminal to confirm on")
-    action = "move" if args.move_to else "delete" if args.delete else "hardlink"
-    if args.move_to:
-        storage = Path(os.path.abspath(args.move_to))
-        if storage.exists() and not storage.is_dir():
-            raise UsageError(f"--move-to {args.move_to}: not a folder")
-        manifest, _ = fresh_names(storage)
-    else:
-        manifest, storage = fresh_names(result.parent)
+    action, value = _chosen_action(args)
+    if action.asks and not (args.yes or args.dry_run) and not sys.stdin.isatty():
+        raise UsageError(
+            f"{action.flag} needs --yes when the input is not a terminal to confirm on"
+        )
+    manifest, storage = action.storage(value, result)
     groups, left_alone = _act_groups(args, duplicates, root, record)
-    steps = plan(action, groups, root, storage, record.sha256 if record else {})
+    steps = plan(action.name, groups, root, storage, record.sha256 if record else {})
     todo = [step for step in steps if step.skip is None]
     left_alone += len(steps) - len(todo)
     for step in steps:
         if step.skip is not None:
-            print(f"leave {_name(step.file, root)}: {step.skip}")
+            print(f"leave {_name(step.file, root)}: {shown(step.skip)}")
     if args.dry_run:
         for step in todo:
             print(f"would {_describe(step, root)}")
         print(
-            f"dry run: would {action} {count(len(todo), 'file')} ({_total(todo)}); nothing changed"
+            f"dry run: would {action.name} {count(len(todo), 'file')} ({_total(todo)});"
+            " nothing changed"
         )
         return 1 if left_alone else 0
     if not todo:
         print("nothing to do")
         return 1 if left_alone else 0
-    if args.delete and not args.yes and not _confirm(len(todo), _total(todo), storage):
+    if action.asks and not args.yes and not _confirm(len(todo), _total(todo), storage):
         print("cancelled; nothing changed")
         return 1
 
     def report(outcome: Outcome) -> None:
         if outcome.error is not None:
-            print(f"failed to {_describe(outcome.step, root)}: {outcome.error}")
+            print(f"failed to {_describe(outcome.step, root)}: {shown(outcome.error)}")
         elif not args.quiet:
             print(_describe(outcome.step, root, done=True))
 
@@ -425,13 +446,22 @@ def run_act(args: argparse.Namespace) -> int:
     failed = sum(outcome.error is not None for outcome in outcomes)
     done = [outcome.step for outcome in outcomes if outcome.error is None]
     print(
-        ACTION_DONE[action].format(files=count(len(done), "file"), size=_total(done))
+        action.done.format(files=count(len(done), "file"), size=_total(done))
         + f"; {left_alone} left alone, {failed} failed"
     )
-    if action != "move":
-        print(f"the original files are in {storage}; delete that folder to free the space")
-    print(f"manifest: {manifest}\nto undo: imagededup undo {manifest}")
+    if action.keeps_originals_aside:
+        print(f"the original files are in {shown(storage)}; delete that folder to free the space")
+    print(f"manifest: {shown(manifest)}\nto undo: imagededup undo {shown(manifest)}")
     return 1 if left_alone or failed else 0
+
+
+def _chosen_action(args: argparse.Namespace) -> tuple[Action, str | None]:
+    """The action whose flag was given, and the flag's value (a folder, or None)."""
+    for action in ACTIONS.values():
+        value = getattr(args, action.flag.lstrip("-").replace("-", "_"))
+        if value:
+            return action, value if isinstance(value, str) else None
+    raise UsageError(f"choose an action: {', '.join(a.flag for a in ACTIONS.values())}")
 
 
 def _act_sources(args: argparse.Namespace) -> tuple[Path, dict, Path, ScanRecord | None]:
@@ -474,32 +504,30 @@ def _act_groups(
         return in_folders(name, references)
 
     groups, left_alone = [], 0
-    for files in names:
+    for found in names:
+        files = [name for name in found if not in_own_output(root / name, root)]
+        for name in set(found) - set(files):
+            print(f"leave {shown(name)}: in a folder imagededup moved files into (never kept)")
+        if len(files) < 2:
+            continue
         try:
             groups.append(keep_group(files, keep, info, is_reference))
         except OSError as exc:
-            print(f"leave group of {', '.join(files)}: {exc}")
+            print(f"leave group of {shown(', '.join(files))}: {shown(str(exc))}")
             left_alone += len(files) - 1
     return groups, left_alone
-
-
-ACTION_DONE = {
-    "move": "moved {files} ({size})",
-    "delete": "moved {files} ({size}) to the trash folder",
-    "hardlink": "replaced {files} ({size}) by hard links",
-}
 
 
 def _describe(step: Step, root: Path, done: bool = False) -> str:
     name = _name(step.file, root)
     if step.action == "hardlink":
         verb = "linked" if done else "link"
-        return f"{verb} {name} -> {_name(step.kept, root)} (original to {step.stored})"
-    return f"{'moved' if done else 'move'} {name} -> {step.stored}"
+        return f"{verb} {name} -> {_name(step.kept, root)} (original to {shown(step.stored)})"
+    return f"{'moved' if done else 'move'} {name} -> {shown(step.stored)}"
 
 
 def _name(path: Path, root: Path) -> str:
-    return relative_name(path, root) if path.is_relative_to(root) else str(path)
+    return shown(relative_name(path, root) if path.is_relative_to(root) else path)
 
 
 def _total(steps: Sequence[Step]) -> str:
@@ -508,7 +536,7 @@ def _total(steps: Sequence[Step]) -> str:
 
 def _confirm(number: int, size: str, storage: Path) -> bool:
     duplicates = count(number, "duplicate")
-    answer = input(f"move {duplicates} ({size}) into the trash folder {storage}? [y/N] ")
+    answer = input(f"move {duplicates} ({size}) into the trash folder {shown(storage)}? [y/N] ")
     return answer.strip().lower() in ("y", "yes")
 
 
@@ -516,27 +544,27 @@ def run_undo(args: argparse.Namespace) -> int:
     manifest = Path(args.manifest).absolute()
     if not manifest.is_file():
         raise UsageError(f"no such manifest: {args.manifest}")
-    steps = plan_undo(manifest)
+    record, steps = plan_undo(manifest)
     todo = [step for step in steps if step.skip is None]
     for step in steps:
         if step.skip is not None:
-            print(f"cannot restore {step.file}: {step.skip}")
+            print(f"cannot restore {shown(step.file)}: {shown(step.skip)}")
     if not steps:
         print("nothing to undo: every file is already in place")
         return 0
     if args.dry_run:
         for step in todo:
-            print(f"would restore {step.file} from {step.stored}")
+            print(f"would restore {shown(step.file)} from {shown(step.stored)}")
         print(f"dry run: would restore {count(len(todo), 'file')}; nothing changed")
         return 0
 
     def report(outcome: Outcome) -> None:
         if outcome.error is not None:
-            print(f"failed to restore {outcome.step.file}: {outcome.error}")
+            print(f"failed to restore {shown(outcome.step.file)}: {shown(outcome.error)}")
         elif not args.quiet:
-            print(f"restored {outcome.step.file}")
+            print(f"restored {shown(outcome.step.file)}")
 
-    outcomes = undo(steps, manifest, report)
+    outcomes = undo(record, steps, manifest, report)
     restored = sum(outcome.error is None for outcome in outcomes)
     print(f"restored {count(restored, 'file')}; {len(steps) - restored} could not be restored")
     return 0 if restored == len(steps) else 1

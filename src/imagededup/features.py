@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from imagededup.images.loader import iter_processed
 from imagededup.models.onnx import OnnxEncoder
-from imagededup.store import EmbeddingStore, file_key
+from imagededup.store import EmbeddingStore, cache_key
 
 logger = logging.getLogger("imagededup")
 
@@ -44,7 +44,7 @@ def encode_files(
 
     With ``store``, files it already holds are not decoded, and each new batch is saved to it.
     """
-    keys = [file_key(path) for path in paths] if store is not None else []
+    keys = [cache_key(path) for path in paths] if store is not None else []
 
     def save(indices: list[int], vectors: np.ndarray) -> None:
         known = [(keys[i], v) for i, v in zip(indices, vectors, strict=True) if keys[i]]

@@ -2,17 +2,40 @@
 
 Names are POSIX-style paths relative to the folder (``"a.jpg"``, ``"sub/b.png"``), the keys
 imagededup has always used. Hidden files and folders are skipped, as in imagededup 0.3.3; symlinked
-folders are followed once (loops are broken); files without an image extension are ignored.
+folders are not entered unless asked (``follow_symlinks``, then once each: loops are broken), as in
+fdupes and fclones; files without an image extension are ignored. Folders that imagededup's own
+actions moved files into (they hold an ``OUTPUT_MARKER`` file) are skipped: a tool's own output is
+never its input.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
 logger = logging.getLogger("imagededup")
+
+OUTPUT_MARKER = ".imagededup-output"
+"""The file that marks a folder imagededup's actions moved files into."""
+
+_FOLLOW_SYMLINKS: ContextVar[bool] = ContextVar("follow_symlinks", default=False)
+
+
+@contextlib.contextmanager
+def following_symlinks(follow: bool) -> Iterator[None]:
+    """Within the block, ``list_images`` enters symbolic links to folders when ``follow``
+    (how the command line's ``find --follow-symlinks`` reaches every finder)."""
+    token = _FOLLOW_SYMLINKS.set(follow)
+    try:
+        yield
+    finally:
+        _FOLLOW_SYMLINKS.reset(token)
+
 
 IMAGE_EXTENSIONS = frozenset(
     {
@@ -38,8 +61,13 @@ def is_image_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
 
 
-def list_images(image_dir: str | os.PathLike[str], recursive: bool = False) -> Listing:
+def list_images(
+    image_dir: str | os.PathLike[str], recursive: bool = False, follow_symlinks: bool | None = None
+) -> Listing:
     """List image files in ``image_dir`` (and its sub-folders when ``recursive``), sorted by name.
+
+    ``follow_symlinks``: enter symbolic links to folders (default: no, or as ``following_symlinks``
+    says). Folders holding ``OUTPUT_MARKER`` are skipped.
 
     Raises ``NotADirectoryError``/``FileNotFoundError`` for a bad ``image_dir``; anything unreadable
     below it is logged and recorded in ``Listing.skipped`` instead.
@@ -52,6 +80,7 @@ def list_images(image_dir: str | os.PathLike[str], recursive: bool = False) -> L
     root = root.absolute()
     listing = Listing(root=root)
     found: list[tuple[str, Path]] = []
+    follow = _FOLLOW_SYMLINKS.get() if follow_symlinks is None else follow_symlinks
     seen_dirs: set[tuple[int, int]] = set()
     stack = [root]
     while stack:
@@ -67,6 +96,9 @@ def list_images(image_dir: str | os.PathLike[str], recursive: bool = False) -> L
         except OSError as exc:
             _skip(listing, _relative(folder, root), f"cannot read folder: {exc.strerror or exc}")
             continue
+        if any(entry.name == OUTPUT_MARKER for entry in entries):
+            logger.info("Skipping %s: imagededup moved files into it", folder)
+            continue
         for entry in entries:
             if entry.name.startswith("."):
                 continue
@@ -75,6 +107,8 @@ def list_images(image_dir: str | os.PathLike[str], recursive: bool = False) -> L
                 is_dir = entry.is_dir()  # follows symlinks
             except OSError:
                 is_dir = False
+            if is_dir and entry.is_symlink() and not follow:
+                continue
             if is_dir:
                 if recursive:
                     stack.append(Path(entry.path))

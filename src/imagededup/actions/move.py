@@ -1,0 +1,30 @@
+"""``act --move-to DIR``: move each duplicate into DIR, keeping its path relative to the root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from imagededup.actions.base import Action, Step, move_aside
+from imagededup.actions.manifest import fresh_names
+
+
+class Move(Action):
+    """Duplicates go to a folder of the user's choice; the manifest is written there too."""
+
+    name = "move"
+    flag = "--move-to"
+    help = "move duplicates into DIR (same sub-paths)"
+    metavar = "DIR"
+    done = "moved {files} ({size})"
+    keeps_originals_aside = False
+
+    def storage(self, value: str | None, result: Path) -> tuple[Path, Path]:
+        folder = Path(os.path.abspath(value or "."))
+        if os.path.lexists(folder) and not folder.is_dir():
+            raise NotADirectoryError(f"{self.flag} {value}: not a folder")
+        manifest, _ = fresh_names(folder)
+        return manifest, folder
+
+    def apply(self, step: Step) -> None:
+        move_aside(step)
