@@ -85,11 +85,12 @@ def load_duplicate_map(infile: str | os.PathLike[str]) -> dict[str, list]:
     ``find_duplicates_to_remove``.
     """
     path = Path(infile)
-    with path.open(encoding="utf-8") as handle:
-        try:
-            data = json.load(handle)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path} is not JSON: {exc}") from exc
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not JSON: {exc}") from None
+    except RecursionError:
+        raise ValueError(f"{path} is nested too deeply to be a duplicate map") from None
     if not isinstance(data, dict) or not all(
         isinstance(found, list) and all(map(_is_duplicate, found)) for found in data.values()
     ):
@@ -100,7 +101,11 @@ def load_duplicate_map(infile: str | os.PathLike[str]) -> dict[str, list]:
 def _is_duplicate(item: object) -> bool:
     """``"name"`` or ``["name", score]``, as ``save_json`` writes them."""
     return isinstance(item, str) or (
-        isinstance(item, list) and len(item) == 2 and isinstance(item[0], str)
+        isinstance(item, list)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and isinstance(item[1], int | float)
+        and not isinstance(item[1], bool)
     )
 
 

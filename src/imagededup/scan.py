@@ -183,20 +183,62 @@ def save_record(record: ScanRecord, result: str | os.PathLike[str]) -> Path:
 
 
 def load_record(result: str | os.PathLike[str]) -> ScanRecord | None:
-    """The record beside ``result``, or ``None`` if there is none (a map from the API)."""
+    """The record beside ``result``, or ``None`` if there is none (a map from the API).
+
+    The record is untrusted input: a field of the wrong type, a bad name or a document nested
+    too deeply is a ``ValueError`` that names the file.
+    """
     path = record_path(result)
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
         if data.get("format") != RECORD_FORMAT or data.get("version") != RECORD_VERSION:
             raise ValueError(f"not a scan record of version {RECORD_VERSION}")
+        threshold = data["threshold"]
+        if threshold is not None and not _is_number(threshold):
+            raise ValueError("threshold is not a number")
+        if not os.path.isabs(_typed(data, "root", str)):
+            raise ValueError("root is not an absolute path")
         record = ScanRecord(
-            Path(data["root"]), data["method"], data["threshold"], data["keep"], data["references"]
+            Path(data["root"]),
+            _typed(data, "method", str),
+            threshold,
+            _typed(data, "keep", str),
+            _typed(data, "references", list),
         )
-        for name, facts in data["files"].items():
-            record.sha256[name] = facts.pop("sha256")
-            record.files[name] = FileInfo(**facts)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"{path} is not a valid imagededup scan record ({exc})") from exc
+        check_relative_names(record.references, path)
+        files = _typed(data, "files", dict)
+        check_relative_names(files, path)
+        for name, facts in files.items():
+            record.sha256[name], record.files[name] = _file_facts(facts)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(f"{path} is not a valid imagededup scan record ({exc!r:.200})") from None
     return record
+
+
+def _typed(data: dict, key: str, kind: type) -> Any:
+    value = data[key]
+    if not isinstance(value, kind):
+        raise TypeError(f"{key} is not a {kind.__name__}")
+    return value
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _file_facts(facts: object) -> tuple[str, FileInfo]:
+    """The SHA-256 and facts of one file of a record, every field checked."""
+    if not isinstance(facts, dict) or set(facts) != {"size", "mtime", "width", "height", "sha256"}:
+        raise ValueError("a file's facts are not size, mtime, width, height, sha256")
+    if not all(_is_number(facts[key]) for key in ("size", "mtime", "width", "height")):
+        raise TypeError("a file's size, date or resolution is not a number")
+    if not isinstance(facts["sha256"], str):
+        raise TypeError("a file's sha256 is not text")
+    sizes = (facts["size"], facts["width"], facts["height"])
+    if not all(isinstance(value, int) and value >= 0 for value in sizes):
+        raise ValueError("a file's size or resolution is not a whole number")
+    return facts["sha256"], FileInfo(facts["size"], facts["mtime"], facts["width"], facts["height"])
