@@ -550,6 +550,8 @@ def run_undo(args: argparse.Namespace) -> int:
         if step.skip is not None:
             print(f"cannot restore {shown(step.file)}: {shown(step.skip)}")
     if not steps:
+        if not args.dry_run:
+            undo(record, steps, manifest)  # marks the manifest, removes the run's empty folders
         print("nothing to undo: every file is already in place")
         return 0
     if args.dry_run:

@@ -150,8 +150,8 @@ def apply(
 ) -> list[Outcome]:
     """Carry out the steps that are not skipped; ``report`` is told of each as it completes.
 
-    The storage folder is made and marked (scans skip it), and the manifest, listing every step
-    and every folder the run makes, is written and fsynced before the first file changes. Each
+    The manifest, listing every step and every folder the run makes, is written and fsynced,
+    and the storage folder made and marked (scans skip it), before the first file changes. Each
     step then either completes or leaves its file as it was; the manifest gets each step's
     status at the end. A step that fails does not stop the others.
     """
@@ -161,9 +161,7 @@ def apply(
     action = action_named(todo[0].action)
     record = Manifest(action.name, root, storage, todo, _folders_made(storage, todo))
     try:
-        safe_fs.make_folders(storage)
-        safe_fs.mark_output(storage)
-        safe_fs.write_json(manifest, record.document(), exclusive=True)
+        _prepare(manifest, storage, record)
     except OSError:
         safe_fs.remove_empty_folders(record.folders)
         raise
@@ -177,6 +175,25 @@ def apply(
     ]
     _rewrite(manifest, record)
     return outcomes
+
+
+def _prepare(manifest: Path, storage: Path, record: Manifest) -> None:
+    """Write the manifest and make the marked storage folder, in the order that leaves nothing
+    unmarked or unrecorded if the process dies in between: the storage first when the manifest
+    lies in it (a move), else the manifest first (a trash folder beside it)."""
+
+    def write() -> None:
+        safe_fs.make_folders(manifest.parent)
+        safe_fs.write_json(manifest, record.document(), exclusive=True)
+
+    def make_storage() -> None:
+        safe_fs.make_folders(storage)
+        safe_fs.mark_output(storage)
+
+    for prepare in (
+        (make_storage, write) if manifest.is_relative_to(storage) else (write, make_storage)
+    ):
+        prepare()
 
 
 def _folders_made(storage: Path, steps: Sequence[Step]) -> list[Path]:

@@ -207,12 +207,21 @@ def write_json(path: Path, data: dict, exclusive: bool = False) -> None:
 
 
 def mark_output(folder: Path) -> bool:
-    """Put imagededup's marker into ``folder`` (scans skip it); whether it was created now."""
+    """Put imagededup's marker into ``folder`` (scans skip it); whether it was created now.
+
+    The marker is created in place (its name alone counts), so a run killed while writing it
+    still leaves a marked folder.
+    """
     marker = folder / OUTPUT_MARKER
     if is_regular(marker):
         return False
-    note = {"format": "imagededup-output", "note": "files moved here by imagededup act"}
-    write_json(marker, note, exclusive=True)
+    fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        os.write(fd, b"imagededup act moved files here; imagededup find skips this folder\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    fsync_folder(folder)
     return True
 
 

@@ -52,8 +52,8 @@ class CNN:
 
         ``batch_size`` images are decoded and embedded together (64, as in imagededup);
         ``verbose`` shows progress bars; ``cache`` is an SQLite file that keeps the vectors of
-        files already encoded (keyed by path, size, mtime and model), so re-runs only encode
-        new or changed files and an interrupted run resumes.
+        files already encoded (keyed by path, device, inode, size, mtime, ctime and model), so
+        re-runs only encode new or changed files and an interrupted run resumes.
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
