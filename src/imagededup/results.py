@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from imagededup.jsonfile import read_json
 from imagededup.search.pairs import Pairs
 
 DuplicateMap = dict[str, list[str]] | dict[str, list[tuple[str, float]]]
@@ -85,12 +86,7 @@ def load_duplicate_map(infile: str | os.PathLike[str]) -> dict[str, list]:
     ``find_duplicates_to_remove``.
     """
     path = Path(infile)
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} is not JSON: {exc}") from None
-    except RecursionError:
-        raise ValueError(f"{path} is nested too deeply to be a duplicate map") from None
+    data = read_json(path, "a duplicate map")
     if not isinstance(data, dict) or not all(
         isinstance(found, list) and all(map(_is_duplicate, found)) for found in data.values()
     ):

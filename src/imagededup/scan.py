@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 from imagededup import __version__
 from imagededup.groups import Group
 from imagededup.images.info import FileInfo, sha256_file
+from imagededup.jsonfile import read_json
 
 RECORD_FORMAT = "imagededup-scan"
 RECORD_VERSION = 1
@@ -192,7 +193,7 @@ def load_record(result: str | os.PathLike[str]) -> ScanRecord | None:
     if not path.exists():
         return None
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
+        data = read_json(path, "a scan record")
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         if data.get("format") != RECORD_FORMAT or data.get("version") != RECORD_VERSION:
@@ -214,8 +215,8 @@ def load_record(result: str | os.PathLike[str]) -> ScanRecord | None:
         check_relative_names(files, path)
         for name, facts in files.items():
             record.sha256[name], record.files[name] = _file_facts(facts)
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, RecursionError) as exc:
-        raise ValueError(f"{path} is not a valid imagededup scan record ({exc!r:.200})") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{path} is not a valid imagededup scan record ({exc!s:.200})") from None
     return record
 
 

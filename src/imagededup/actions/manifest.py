@@ -11,7 +11,6 @@ so that a hand-made manifest cannot point ``undo`` at a file elsewhere. Anything
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import re
 from collections.abc import Collection
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from imagededup import __version__
+from imagededup.jsonfile import read_json
 
 MANIFEST_FORMAT = "imagededup-manifest"
 MANIFEST_VERSION = 2
@@ -110,11 +110,9 @@ def _entry(step: Step, status: str) -> dict:
 def read_manifest(path: Path, actions: Collection[str]) -> Manifest:
     """Parse and check the manifest at ``path``; ``actions`` are the action names known."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ManifestError(f"{path} is not JSON: {exc}") from None
-    except RecursionError:
-        raise ManifestError(f"{path} is nested too deeply to be a manifest") from None
+        data = read_json(path, "a manifest")
+    except ValueError as exc:
+        raise ManifestError(str(exc)) from None
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
         raise ManifestError(f"{path} is not an imagededup manifest")
     if data.get("version") != MANIFEST_VERSION:

@@ -101,11 +101,10 @@ def copy_verified(source: Path, target: Path, sha256: str) -> None:
     try:
         if sha256_of(temporary) != sha256:
             raise OSError(errno.EIO, f"the copy of {source} differs from the original")
-        _give_name(temporary, target)
     except OSError:
         _remove_quietly(temporary)
         raise
-    fsync_folder(target.parent)
+    _install(temporary, target, replace=False)
 
 
 def _write_copy(source: Path, temporary: Path) -> None:
@@ -118,9 +117,7 @@ def _write_copy(source: Path, temporary: Path) -> None:
         raise
     try:
         while chunk := os.read(reader, _CHUNK):
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(writer, view) :]
+            _write_all(writer, chunk)
         os.fsync(writer)
         facts = os.fstat(reader)
         os.utime(writer, ns=(facts.st_atime_ns, facts.st_mtime_ns))
@@ -132,6 +129,42 @@ def _write_copy(source: Path, temporary: Path) -> None:
         raise
     os.close(writer)
     os.close(reader)
+
+
+def _write_new(path: Path, data: bytes, exclusive: bool) -> None:
+    """Create (or, unless ``exclusive``, truncate) ``path`` holding ``data``, fsynced; on an
+    error nothing is left at ``path``."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    fd = os.open(path, flags, 0o644)
+    try:
+        _write_all(fd, data)
+        os.fsync(fd)
+    except OSError:
+        os.close(fd)
+        _remove_quietly(path)
+        raise
+    os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until every byte is written (a write may take only part of them)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _install(temporary: Path, path: Path, replace: bool) -> None:
+    """Give ``temporary`` the name ``path`` durably, replacing what is there only when
+    ``replace``; on an error the temporary is removed."""
+    try:
+        if replace:
+            os.replace(temporary, path)
+        else:
+            _give_name(temporary, path)
+    except OSError:
+        _remove_quietly(temporary)
+        raise
+    fsync_folder(path.parent)
 
 
 def _give_name(temporary: Path, target: Path) -> None:
@@ -159,12 +192,7 @@ def swap_in(path: Path, make: Callable[[Path], None]) -> None:
     ``path`` never goes missing; the temporary is removed on failure."""
     temporary = temporary_name(path)
     make(temporary)  # fails, touching nothing, if the temporary name is taken
-    try:
-        os.replace(temporary, path)
-    except OSError:
-        _remove_quietly(temporary)
-        raise
-    fsync_folder(path.parent)
+    _install(temporary, path, replace=True)
 
 
 def is_prefix_copy(path: Path, whole: Path) -> bool:
@@ -186,43 +214,21 @@ def write_json(path: Path, data: dict, exclusive: bool = False) -> None:
     leaves the old document or the new one, never half of one. ``exclusive``: fail if ``path``
     exists (a new manifest never replaces another run's)."""
     temporary = temporary_name(path)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        os.write(fd, json.dumps(data, indent=1, ensure_ascii=True).encode())
-        os.fsync(fd)
-    except OSError:
-        os.close(fd)
-        _remove_quietly(temporary)
-        raise
-    os.close(fd)
-    try:
-        if exclusive:
-            _give_name(temporary, path)
-        else:
-            os.replace(temporary, path)
-    except OSError:
-        _remove_quietly(temporary)
-        raise
-    fsync_folder(path.parent)
+    _write_new(temporary, json.dumps(data, indent=1, ensure_ascii=True).encode(), False)
+    _install(temporary, path, replace=not exclusive)
 
 
-def mark_output(folder: Path) -> bool:
-    """Put imagededup's marker into ``folder`` (scans skip it); whether it was created now.
+def mark_output(folder: Path) -> None:
+    """Put imagededup's marker into ``folder`` (scans skip it) unless it is there.
 
     The marker is created in place (its name alone counts), so a run killed while writing it
     still leaves a marked folder.
     """
     marker = folder / OUTPUT_MARKER
-    if is_regular(marker):
-        return False
-    fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        os.write(fd, b"imagededup act moved files here; imagededup find skips this folder\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    fsync_folder(folder)
-    return True
+    if not is_regular(marker):
+        note = b"imagededup act moved files here; imagededup find skips this folder\n"
+        _write_new(marker, note, exclusive=True)
+        fsync_folder(folder)
 
 
 def is_marked(folder: Path) -> bool:
