@@ -133,3 +133,16 @@ def test_a_mode_000_file_leaves_its_group_alone(two_groups):
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert (two_groups / "a_copy.jpg").exists() and not (two_groups / "b_copy.jpg").exists()
+
+
+def test_move_into_a_folder_of_the_users_own_files_is_refused(two_groups, capsys):
+    """A marked folder is skipped by every later scan, so it must not swallow a user's folder."""
+    mine = two_groups.parent / "mine"
+    mine.mkdir()
+    (mine / "holiday.jpg").write_bytes((EXAMPLES / "rocket.jpg").read_bytes())
+    result = two_groups.parent / "r.json"
+    code = cli.main(["act", str(result), "--root", str(two_groups), "--move-to", str(mine)])
+    assert code == 2
+    assert "holds files imagededup did not move there" in capsys.readouterr().err
+    assert sorted(p.name for p in mine.iterdir()) == ["holiday.jpg"]
+    assert len(list(two_groups.iterdir())) == 4
