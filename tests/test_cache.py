@@ -11,6 +11,7 @@ import pytest
 
 from imagededup import store
 from imagededup.methods import CNN
+from imagededup.store import EmbeddingStore
 from tests.conftest import EXAMPLES
 
 
@@ -140,12 +141,23 @@ def test_same_size_and_mtime_rewrite_is_encoded_again(folder, tmp_path):
     assert not np.allclose(after["chelsea.jpg"], before["chelsea.jpg"], atol=1e-3)
 
 
-def uncached(folder) -> dict:
-    return CNN(verbose=False).encode_images(folder)
+@pytest.fixture(scope="module")
+def uncached(cnn) -> dict:
+    """The vectors of the example photos, encoded without a cache."""
+    return cnn.encode_images(EXAMPLES)
+
+
+def encode_with_cache(cnn: CNN, cache, folder, monkeypatch) -> tuple[dict, EmbeddingStore]:
+    """Encode ``folder`` with the session's model and a cache at ``cache`` (as a new run)."""
+    store = EmbeddingStore(cache, cnn.encoder.model_id)
+    monkeypatch.setattr(cnn, "store", store)
+    found = cnn.encode_images(folder)
+    store.close()
+    return found, store
 
 
 def assert_same_vectors(found: dict, expected: dict) -> None:
-    assert list(found) == list(expected)
+    assert sorted(found) == sorted(expected)
     for name in expected:
         np.testing.assert_allclose(found[name], expected[name], atol=1e-6)
 
@@ -163,12 +175,10 @@ def overwrite_pages(path, offset_from=4096) -> None:
     ["overwritten pages", "truncated", "garbage", "tampered vector", "folder", "read-only"],
 )
 def test_damaged_or_unusable_cache_warns_once_and_never_gives_a_doubtful_vector(
-    folder, tmp_path, damage, caplog
+    cnn, uncached, folder, tmp_path, damage, caplog, monkeypatch
 ):
     cache = tmp_path / "cache.sqlite"
-    first = CNN(verbose=False, cache=cache)
-    first.encode_images(folder)
-    first.store.close()
+    encode_with_cache(cnn, cache, folder, monkeypatch)
     for suffix in ("-wal", "-shm"):
         assert not (tmp_path / f"cache.sqlite{suffix}").exists()
     if damage == "overwritten pages":
@@ -186,30 +196,31 @@ def test_damaged_or_unusable_cache_warns_once_and_never_gives_a_doubtful_vector(
     elif damage == "read-only":
         cache.chmod(0o444)
         tmp_path.chmod(0o555)
+    caplog.clear()
     try:
-        second = CNN(verbose=False, cache=cache)
-        found = second.encode_images(folder)
+        found, _ = encode_with_cache(cnn, cache, folder, monkeypatch)
     finally:
         tmp_path.chmod(0o755)
-    assert_same_vectors(found, uncached(folder))
+    assert_same_vectors(found, uncached)
     warnings = [r for r in caplog.records if "embedding cache" in r.getMessage()]
     if damage != "read-only" or os.geteuid() != 0:  # root writes through the mode bits
         assert len(warnings) == 1, [r.getMessage() for r in caplog.records]
 
 
-def test_locked_cache_steps_aside_after_its_timeout(folder, tmp_path, monkeypatch, caplog):
+def test_locked_cache_steps_aside_after_its_timeout(
+    cnn, uncached, folder, tmp_path, monkeypatch, caplog
+):
     cache = tmp_path / "cache.sqlite"
-    CNN(verbose=False, cache=cache).store.close()
+    EmbeddingStore(cache, cnn.encoder.model_id).close()
     monkeypatch.setattr(store, "_LOCK_TIMEOUT_S", 0.2)
     holder = sqlite3.connect(cache)
     holder.execute("PRAGMA journal_mode=DELETE")
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        cnn = CNN(verbose=False, cache=cache)
-        found = cnn.encode_images(folder)
+        found, used = encode_with_cache(cnn, cache, folder, monkeypatch)
     finally:
         holder.rollback()
         holder.close()
-    assert not cnn.store.active
-    assert_same_vectors(found, uncached(folder))
+    assert not used.active
+    assert_same_vectors(found, uncached)
     assert sum("embedding cache" in r.getMessage() for r in caplog.records) == 1
