@@ -156,8 +156,8 @@ class EmbeddingStore:
                     [self.model_id, *chunk],
                 )
                 for path, *stat, checksum, blob in rows:
-                    i = position.get(path)
-                    key = keys[i] if i is not None else None
+                    i = position[path]
+                    key = keys[i]
                     if key is None or tuple(stat) != key[1:]:
                         continue
                     if _checksum(self.model_id, key, blob) != checksum:
