@@ -52,7 +52,7 @@ def plan(
     ``root`` is the folder the names are relative to; ``storage`` is where the duplicates (or,
     for ``delete`` and ``hardlink``, their original bytes) go, keeping their relative paths.
     ``recorded_sha256`` holds the content hashes of the scan, where there was one. A file that
-    cannot be read leaves its group (or itself) alone, with the reason; the others go on.
+    cannot be read leaves its group alone, with the reason; the other groups go on.
     """
     chosen = action_named(action)
     steps = []
@@ -60,7 +60,8 @@ def plan(
         try:
             refusal, kept_sha256 = _check_kept(group, root, recorded_sha256)
         except OSError as exc:
-            refusal, kept_sha256 = f"cannot read a kept file: {_reason(exc)}", ""
+            refusal, kept_sha256 = f"a kept file {_UNREADABLE}: {_reason(exc)}", ""
+        group_steps = []
         for name in removed_files(group):
             step = Step(action, number, root / name, root / group.keep[0], storage / name)
             step.kept_sha256, step.skip = kept_sha256, refusal
@@ -70,11 +71,18 @@ def plan(
                         chosen, step, recorded_sha256.get(name), root, storage
                     )
                 except OSError as exc:
-                    step.skip = f"cannot be read: {_reason(exc)}"
+                    step.skip = f"{_UNREADABLE}: {_reason(exc)}"
             if step.skip != ALREADY_LINKED:
-                steps.append(step)
+                group_steps.append(step)
+        if any(step.skip and step.skip.startswith(_UNREADABLE) for step in group_steps):
+            for step in group_steps:  # one unreadable file leaves its whole group alone
+                step.skip = step.skip or f"another file of its group {_UNREADABLE}"
+        steps += group_steps
     _spare_link_targets(steps, groups, root)
     return steps
+
+
+_UNREADABLE = "cannot be read"
 
 
 def _check_kept(
