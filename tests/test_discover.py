@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from imagededup.images.discover import list_images
+from imagededup.images.discover import OUTPUT_MARKER, following_symlinks, list_images
 
 
 def touch(path):
@@ -34,8 +34,31 @@ def test_lists_images_sorted_with_relative_posix_names(tmp_path):
 def test_symlink_loop_is_broken(tmp_path):
     touch(tmp_path / "a" / "x.jpg")
     os.symlink(tmp_path, tmp_path / "a" / "loop")
+    for follow in (False, True):
+        listing = list_images(tmp_path, recursive=True, follow_symlinks=follow)
+        assert listing.names == ["a/x.jpg"]
+
+
+def test_symlinked_folders_are_entered_only_when_asked(tmp_path):
+    touch(tmp_path / "outside" / "y.jpg")
+    touch(tmp_path / "root" / "x.jpg")
+    os.symlink(tmp_path / "outside", tmp_path / "root" / "elsewhere")
+    assert list_images(tmp_path / "root", recursive=True).names == ["x.jpg"]
+    followed = list_images(tmp_path / "root", recursive=True, follow_symlinks=True)
+    assert followed.names == ["elsewhere/y.jpg", "x.jpg"]
+    with following_symlinks(True):
+        assert list_images(tmp_path / "root", recursive=True).names == followed.names
+
+
+def test_imagededups_own_output_folders_are_skipped(tmp_path):
+    touch(tmp_path / "x.jpg")
+    touch(tmp_path / "imagededup-trash-1" / "x.jpg")
+    touch(tmp_path / "imagededup-trash-1" / OUTPUT_MARKER)
+    touch(tmp_path / "dups" / "sub" / "x.jpg")
+    touch(tmp_path / "dups" / OUTPUT_MARKER)
+    touch(tmp_path / "imagededup-trash-2" / "y.jpg")  # a user's folder with that name: no marker
     listing = list_images(tmp_path, recursive=True)
-    assert listing.names == ["a/x.jpg"]
+    assert listing.names == ["imagededup-trash-2/y.jpg", "x.jpg"]
 
 
 def test_broken_symlink_is_reported(tmp_path):
