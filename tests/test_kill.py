@@ -56,17 +56,31 @@ def library(base: Path) -> dict[str, bytes]:
     return files
 
 
-def killed_at_random(phase: str, base: Path, mode: str, rng: random.Random) -> bool:
-    """Run ``phase`` in a child and SIGKILL it at a random moment; whether it was cut short."""
+def started(phase: str, base: Path, mode: str) -> subprocess.Popen:
+    """``phase`` running in a child process, past its imports and its plan."""
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, phase, str(base / "library"), str(base), mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    started = child.stdout.readline().strip()
-    assert started == "go", child.stderr.read()
-    time.sleep(rng.uniform(0, 0.15))
+    assert child.stdout.readline().strip() == "go", child.stderr.read()
+    return child
+
+
+def duration(phase: str, base: Path, mode: str) -> float:
+    """Seconds that ``phase`` takes to act on every file, uninterrupted."""
+    child = started(phase, base, mode)
+    begin = time.perf_counter()
+    assert child.stdout.read().strip() == "done", child.stderr.read()
+    child.wait()
+    return time.perf_counter() - begin
+
+
+def killed(phase: str, base: Path, mode: str, after: float) -> bool:
+    """Run ``phase`` in a child and SIGKILL it ``after`` seconds; whether it was cut short."""
+    child = started(phase, base, mode)
+    time.sleep(after)
     child.send_signal(signal.SIGKILL)
     rest = child.stdout.read()
     child.wait()
@@ -86,13 +100,16 @@ def undo_to_completion(base: Path) -> None:
 @pytest.mark.parametrize("mode", ["link", "copy"])
 def test_sigkill_during_act_and_undo_loses_nothing(tmp_path, mode):
     rng = random.Random(11)
-    cut_short = 0
+    library(tmp_path / "timing")
+    took = {phase: duration(phase, tmp_path / "timing", mode) for phase in ("act", "undo")}
+    kills = cut_short = 0
     for round_ in range(4):
         base = tmp_path / f"round{round_}"
         files = library(base)
-        cut_short += killed_at_random("act", base, mode, rng)
-        if any(base.glob("imagededup-manifest-*.json")):
-            cut_short += killed_at_random("undo", base, mode, rng)
+        for phase in ("act", "undo"):
+            if any(base.glob("imagededup-manifest-*.json")) or phase == "act":
+                kills += 1
+                cut_short += killed(phase, base, mode, rng.uniform(0, took[phase]))
         undo_to_completion(base)
         root = base / "library"
         assert sorted(path.name for path in root.iterdir()) == sorted(files)
@@ -100,4 +117,4 @@ def test_sigkill_during_act_and_undo_loses_nothing(tmp_path, mode):
             assert (root / name).read_bytes() == data, name
         assert not [path for path in base.iterdir() if path.name.startswith("imagededup-trash")]
         shutil.rmtree(base)
-    print(f"\n{mode}: {cut_short} of the kills cut a run short")
+    print(f"\n{mode}: {cut_short} of {kills} SIGKILLs cut a run short; all files back")
