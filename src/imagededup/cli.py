@@ -506,8 +506,10 @@ def _act_groups(
     groups, left_alone = [], 0
     for found in names:
         files = [name for name in found if not in_own_output(root / name, root)]
-        for name in set(found) - set(files):
-            print(f"leave {shown(name)}: in a folder imagededup moved files into (never kept)")
+        for name in found:
+            if name not in files:
+                print(f"leave {shown(name)}: in a folder imagededup moved files into (never kept)")
+                left_alone += 1
         if len(files) < 2:
             continue
         try:
