@@ -203,3 +203,17 @@ def test_manifest_names_are_fresh(tmp_path):
     second, _ = fresh_names(tmp_path)
     assert first != second and first.parent == trash.parent == tmp_path
     assert not trash.exists()
+
+
+@pytest.mark.parametrize("left", [0, 1000])
+def test_undo_replaces_a_partial_copy_left_at_the_original_name(root, left):
+    """A 0-byte or cut-short copy at the original name (what an interrupted copy of an older
+    version left) holds nothing the stored original lacks: undo replaces it."""
+    manifest, storage = storage_for("delete", root)
+    apply(plan("delete", GROUPS, root, storage, recorded(root)), manifest, root, storage)
+    original = (EXAMPLES / "chelsea_q25.jpg").read_bytes()
+    (root / "chelsea_q25.jpg").write_bytes(original[:left])
+    record, steps = plan_undo(manifest)
+    assert all(step.skip is None for step in steps)
+    assert all(outcome.error is None for outcome in undo(record, steps, manifest))
+    assert (root / "chelsea_q25.jpg").read_bytes() == original
