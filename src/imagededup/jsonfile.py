@@ -8,7 +8,7 @@ import os
 
 def read_json(path: str | os.PathLike[str], what: str) -> object:
     """The JSON document at ``path``; a ``ValueError`` naming the file when it is not UTF-8 JSON
-    or is nested too deeply to be ``what`` ("a manifest", "a duplicate map")."""
+    or is too deep or too large to be ``what`` ("a manifest", "a duplicate map")."""
     try:
         with open(path, "rb") as handle:
             return json.loads(handle.read().decode("utf-8"))
@@ -16,3 +16,5 @@ def read_json(path: str | os.PathLike[str], what: str) -> object:
         raise ValueError(f"{os.fspath(path)} is not JSON: {exc}") from None
     except RecursionError:
         raise ValueError(f"{os.fspath(path)} is nested too deeply to be {what}") from None
+    except MemoryError:
+        raise ValueError(f"{os.fspath(path)} is too large to be {what}") from None
