@@ -12,7 +12,8 @@ import numpy as np
 
 from imagededup.search.pairs import Pairs
 
-DuplicateMap = dict[str, list[str]] | dict[str, list[tuple[str, float]]]
+ScoredMap = dict[str, list[tuple[str, float]]]
+DuplicateMap = dict[str, list[str]] | ScoredMap
 
 
 def duplicate_map(
@@ -72,8 +73,9 @@ def save_json(results: object, outfile: str | os.PathLike[str]) -> Path:
 
 
 def saved[T](result: T, outfile: str | os.PathLike[str] | None) -> T:
-    """``result``, after writing it to ``outfile`` as JSON when one is given."""
-    if outfile is not None:
+    """``result``, after writing it to ``outfile`` as JSON when one is given (any falsy
+    ``outfile``, such as ``None``, ``False`` or ``""``, writes nothing, as in imagededup 0.3.3)."""
+    if outfile:
         save_json(result, outfile)
     return result
 
