@@ -11,14 +11,16 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from imagededup.images.loader import iter_processed
-from imagededup.models.onnx import OnnxEncoder
 from imagededup.store import EmbeddingStore, file_key
+
+if TYPE_CHECKING:  # a type only: hashing runs these batches without loading a model runtime
+    from imagededup.models.onnx import OnnxEncoder
 
 logger = logging.getLogger("imagededup")
 
