@@ -324,9 +324,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     truth = load_duplicate_map(args.ground_truth)
     result = load_duplicate_map(args.result)
     for name, value in evaluate(truth, result, metric=args.metric).items():
-        shown = (
-            ", ".join(f"{v:.4f}" for v in value) if hasattr(value, "__len__") else f"{value:.4f}"
-        )
+        shown = f"{value:.4f}" if isinstance(value, float) else ", ".join(f"{v:.4f}" for v in value)
         print(f"{name}: {shown}")
     return 0
 

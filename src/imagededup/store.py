@@ -66,7 +66,8 @@ class EmbeddingStore:
             )
             for path, size, mtime_ns, blob in rows:
                 i = position[path]
-                if keys[i][1:] == (size, mtime_ns):
+                key = keys[i]
+                if key is not None and key[1:] == (size, mtime_ns):
                     found[i] = np.frombuffer(blob, dtype=EMBEDDING_DTYPE)
         return found
 

@@ -131,7 +131,7 @@ def resolve_inputs(
         else:
             paths = [source]
     else:
-        paths = list(paths_or_glob)
+        paths = [os.fspath(path) for path in paths_or_glob]
     return list(dict.fromkeys(os.path.abspath(path) for path in paths)), {}
 
 

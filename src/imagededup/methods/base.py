@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import numpy as np
 
@@ -156,7 +156,7 @@ class Finder[E](ABC):
         checked = self.threshold(threshold)
         names, codes = self._stack(encoding_map)
         pairs = self._search(codes, checked)
-        return duplicate_map(names, pairs, True, self.higher_is_closer)
+        return cast(ScoredMap, duplicate_map(names, pairs, True, self.higher_is_closer))
 
     def _names_and_pairs(
         self,

@@ -179,7 +179,7 @@ class Hashing(Finder[str]):
         self,
         image_dir: PathLike | None,
         encoding_map: Mapping[str, str] | None,
-        threshold: int | None,
+        threshold: float | None,
         recursive: bool,
         num_enc_workers: int | None,
         dihedral: bool = False,
