@@ -274,3 +274,24 @@ def test_vectors_after_skipped_files_belong_to_their_own_files(cnn, tmp_path):
         assert vector.dtype == np.float32
         single = cnn.encode_image(image_file=tmp_path / name)
         assert (vector @ single.T).item() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_encode_image_values_make_an_encoding_map(cnn, photo_dir):
+    folder = cnn.encode_images(photo_dir)
+    single = {name: cnn.encode_image(image_file=photo_dir / name) for name in folder}
+    assert all(v.shape == (1, cnn.encoder.dim) for v in single.values())  # 0.3.3's shape
+    assert all(v.shape == (cnn.encoder.dim,) for v in folder.values())
+    by_file = cnn.find_duplicates(encoding_map=single, scores=True)
+    by_folder = cnn.find_duplicates(encoding_map=folder, scores=True)
+    assert by_file.keys() == by_folder.keys()
+    for name, found in by_file.items():
+        assert [d for d, _ in found] == [d for d, _ in by_folder[name]], name
+
+
+def test_num_sim_workers_is_accepted_and_ignored(cnn, photo_dir):
+    encodings = cnn.encode_images(photo_dir)
+    with pytest.warns(DeprecationWarning, match="num_sim_workers"):
+        found = cnn.find_duplicates(encoding_map=encodings, num_sim_workers=4)
+    assert found == cnn.find_duplicates(encoding_map=encodings)
+    with pytest.warns(DeprecationWarning, match="num_sim_workers"):
+        cnn.find_duplicates_to_remove(encoding_map=encodings, num_sim_workers=4, outfile=False)
