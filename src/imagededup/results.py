@@ -65,10 +65,10 @@ def match_map(
 
 
 def save_json(results: object, outfile: str | os.PathLike[str]) -> Path:
-    """Write ``results`` as JSON (tuples become lists, as imagededup always wrote them)."""
+    """Write ``results`` as JSON as imagededup 0.3.3 did: tuples become lists, keys sorted."""
     path = Path(outfile)
     with path.open("w", encoding="utf-8") as handle:
-        json.dump(results, handle, indent=2, ensure_ascii=True)
+        json.dump(results, handle, indent=2, ensure_ascii=True, sort_keys=True)
     return path
 
 
