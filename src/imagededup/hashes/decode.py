@@ -43,10 +43,10 @@ def load_hash_rgb(
         if draft_size is not None and image.format in _JPEG_FORMATS:
             image.draft("RGB", (2 * draft_size, 2 * draft_size))
         image.load()
-        rgb = image if image.mode == "RGB" else image.convert("RGBA").convert("RGB")
+        if image.mode == "RGB":
+            return image
+        with image:  # the original is closed once converted
+            return image.convert("RGBA").convert("RGB")
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         image.close()
         raise DecodeError(f"cannot decode image: {exc}") from exc
-    if rgb is not image:
-        image.close()
-    return rgb

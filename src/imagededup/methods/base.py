@@ -15,6 +15,7 @@ import os
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import ClassVar, cast
@@ -30,9 +31,19 @@ from imagededup.search.pairs import Pairs
 from imagededup.validation import accept_removed, check_folder, check_one_image, check_one_source
 
 PathLike = str | os.PathLike[str]
-Search = Callable[[], tuple[list[str], Pairs]]
-"""A deferred search: names and the pairs found among them."""
 logger = logging.getLogger("imagededup")
+
+
+@dataclass(frozen=True)
+class Query[E]:
+    """What a search looks at: a folder or an encoding map, and its threshold (``None``: the
+    method's default)."""
+
+    image_dir: PathLike | None
+    encoding_map: Mapping[str, E] | None
+    threshold: float | None
+    recursive: bool = False
+    num_enc_workers: int | None = None
 
 
 class Finder[E](ABC):
@@ -158,41 +169,35 @@ class Finder[E](ABC):
         pairs = self._search(codes, checked)
         return cast(ScoredMap, duplicate_map(names, pairs, True, self.higher_is_closer))
 
-    def _names_and_pairs(
-        self,
-        image_dir: PathLike | None,
-        encoding_map: Mapping[str, E] | None,
-        threshold: float | None,
-        recursive: bool,
-        num_enc_workers: int | None,
-    ) -> tuple[list[str], Pairs]:
-        """Names of a folder or an encoding map, and the pairs within ``threshold`` among them."""
-        checked = self.threshold(threshold)  # before encoding: a bad value fails at once
-        names, codes = self.matrix(image_dir, encoding_map, recursive, num_enc_workers)
+    def _names_and_pairs(self, query: Query[E]) -> tuple[list[str], Pairs]:
+        """Names of the images of ``query`` and the pairs within its threshold among them."""
+        checked = self.threshold(query.threshold)  # before encoding: a bad value fails at once
+        names, codes = self.matrix(
+            query.image_dir, query.encoding_map, query.recursive, query.num_enc_workers
+        )
         return names, self._search(codes, checked)
 
     def _search(self, codes: np.ndarray, threshold: float) -> Pairs:
         return self._pairs(codes, threshold) if len(codes) else Pairs.empty()
 
     def _find(
-        self, search: Search, scores: bool, outfile: PathLike | None, removed: Mapping[str, object]
-    ) -> DuplicateMap:
-        """``find_duplicates``: the duplicate map of ``search()``, saved when ``outfile``."""
-        accept_removed(removed, "find_duplicates")
-        names, pairs = search()
-        return saved(duplicate_map(names, pairs, scores, self.higher_is_closer), outfile)
-
-    @staticmethod
-    def _to_remove(
-        image_dir: PathLike | None,
-        search: Search,
-        keep: str,
+        self,
+        query: Query[E],
+        scores: bool,
         outfile: PathLike | None,
         removed: Mapping[str, object],
+    ) -> DuplicateMap:
+        """``find_duplicates``: the duplicate map of ``query``, saved when ``outfile``."""
+        accept_removed(removed, "find_duplicates")
+        names, pairs = self._names_and_pairs(query)
+        return saved(duplicate_map(names, pairs, scores, self.higher_is_closer), outfile)
+
+    def _to_remove(
+        self, query: Query[E], keep: str, outfile: PathLike | None, removed: Mapping[str, object]
     ) -> list[str]:
-        """``find_duplicates_to_remove``: every file of each group of ``search()`` but the one
-        ``keep`` picks (files are read under ``image_dir`` when a policy needs them)."""
+        """``find_duplicates_to_remove``: every file of each group of ``query`` but the one
+        ``keep`` picks (files are read under its ``image_dir`` when a policy needs them)."""
         accept_removed(removed, "find_duplicates_to_remove")
         check_keep_policy(keep)
-        names, pairs = search()
-        return saved(files_to_remove_under(image_dir, names, pairs, keep), outfile)
+        names, pairs = self._names_and_pairs(query)
+        return saved(files_to_remove_under(query.image_dir, names, pairs, keep), outfile)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ from imagededup.features import Encoded, encode_files
 from imagededup.heap import return_freed_memory
 from imagededup.images.discover import Listing
 from imagededup.index import Index
-from imagededup.methods.base import Finder, PathLike
+from imagededup.methods.base import Finder, PathLike, Query
 from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
 from imagededup.results import DuplicateMap, saved
@@ -108,16 +107,9 @@ class CNN(Finder[np.ndarray]):
         With ``against`` (an ``Index`` or a folder of reference images), each file is instead
         matched against that collection only: ``{file: [reference duplicate, ...]}``.
         """
+        query = Query(image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers)
         if against is None:
-            search = partial(
-                self._names_and_pairs,
-                image_dir,
-                encoding_map,
-                min_similarity_threshold,
-                recursive,
-                num_enc_workers,
-            )
-            return self._find(search, scores, outfile, removed)
+            return self._find(query, scores, outfile, removed)
         accept_removed(removed, "find_duplicates")
         index = against if isinstance(against, Index) else self._index(against, recursive)
         result = index.search(image_dir, encoding_map, min_similarity_threshold, scores, recursive)
@@ -143,15 +135,8 @@ class CNN(Finder[np.ndarray]):
         Policies that read files find them under ``image_dir``, or, with ``encoding_map``, take
         its names as paths (absolute or relative to the working directory). Nothing is deleted.
         """
-        search = partial(
-            self._names_and_pairs,
-            image_dir,
-            encoding_map,
-            min_similarity_threshold,
-            recursive,
-            num_enc_workers,
-        )
-        return self._to_remove(image_dir, search, keep, outfile, removed)
+        query = Query(image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers)
+        return self._to_remove(query, keep, outfile, removed)
 
     def threshold(self, value: float | None) -> float:
         """The validated threshold: the one given, else the model's default."""

@@ -9,6 +9,7 @@ the rest (files -> pixels -> hashes -> Hamming search -> pairs -> duplicate map)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -27,11 +28,18 @@ from imagededup.hashes.codec import hamming_distance, stack_hash_map, to_hex
 from imagededup.hashes.encode import DIHEDRAL, hash_files, hash_image
 from imagededup.hashes.pdq import PDQ
 from imagededup.images.discover import Listing
-from imagededup.methods.base import Finder, PathLike
+from imagededup.methods.base import Finder, PathLike, Query
 from imagededup.results import DuplicateMap
 from imagededup.search.hamming import closest_per_pair, cross_hamming_pairs, hamming_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.validation import check_distance_threshold, check_positive_int
+
+
+@dataclass(frozen=True)
+class HashQuery(Query[str]):
+    """A hash search; with ``dihedral``, flipped and quarter-turned copies match too."""
+
+    dihedral: bool = False
 
 
 class Hashing(Finder[str]):
@@ -96,16 +104,10 @@ class Hashing(Finder[str]):
         that of the closest version). ``outfile`` also writes the result as JSON. 0.3.3's
         ``search_method`` and ``num_dist_workers`` are accepted and ignored.
         """
-        search = partial(
-            self._names_and_pairs,
-            image_dir,
-            encoding_map,
-            max_distance_threshold,
-            recursive,
-            num_enc_workers,
-            dihedral,
+        query = HashQuery(
+            image_dir, encoding_map, max_distance_threshold, recursive, num_enc_workers, dihedral
         )
-        return self._find(search, scores, outfile, removed)
+        return self._find(query, scores, outfile, removed)
 
     def find_duplicates_to_remove(
         self,
@@ -125,16 +127,10 @@ class Hashing(Finder[str]):
         ``keep`` picks the file kept, as in ``CNN.find_duplicates_to_remove`` (default: the
         first of its group in input order). Nothing is deleted.
         """
-        search = partial(
-            self._names_and_pairs,
-            image_dir,
-            encoding_map,
-            max_distance_threshold,
-            recursive,
-            num_enc_workers,
-            dihedral,
+        query = HashQuery(
+            image_dir, encoding_map, max_distance_threshold, recursive, num_enc_workers, dihedral
         )
-        return self._to_remove(image_dir, search, keep, outfile, removed)
+        return self._to_remove(query, keep, outfile, removed)
 
     def threshold(self, value: float | None) -> int:
         return check_distance_threshold(
@@ -175,27 +171,17 @@ class Hashing(Finder[str]):
     def _pairs(self, codes: np.ndarray, threshold: float) -> Pairs:
         return hamming_pairs(codes, int(threshold))
 
-    def _names_and_pairs(
-        self,
-        image_dir: PathLike | None,
-        encoding_map: Mapping[str, str] | None,
-        threshold: float | None,
-        recursive: bool,
-        num_enc_workers: int | None,
-        dihedral: bool = False,
-    ) -> tuple[list[str], Pairs]:
-        if not dihedral:
-            return super()._names_and_pairs(
-                image_dir, encoding_map, threshold, recursive, num_enc_workers
-            )
-        if image_dir is None:
+    def _names_and_pairs(self, query: Query[str]) -> tuple[list[str], Pairs]:
+        if not (isinstance(query, HashQuery) and query.dihedral):
+            return super()._names_and_pairs(query)
+        if query.image_dir is None:
             raise ValueError(
                 "dihedral=True needs image_dir: flipped and rotated versions are hashed from"
                 " the pixels, which an encoding_map does not have"
             )
-        checked = self.threshold(threshold)
-        encode = partial(self._hash_listing, num_enc_workers, True)
-        names, codes = self._folder(image_dir, recursive, encode)
+        checked = self.threshold(query.threshold)
+        encode = partial(self._hash_listing, query.num_enc_workers, True)
+        names, codes = self._folder(query.image_dir, query.recursive, encode)
         versions = codes.reshape(-1, codes.shape[-1])
         found = cross_hamming_pairs(versions, codes[:, 0], checked)
         return names, closest_per_pair(found, DIHEDRAL)
