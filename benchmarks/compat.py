@@ -306,7 +306,7 @@ def usage_checks(folder: Path, out: Path) -> list[tuple[str, str]]:
 
     results: list[tuple[str, str]] = []
 
-    def check(call: str, run) -> object:
+    def check(call: str, run, show: bool = False) -> object:
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
@@ -315,7 +315,8 @@ def usage_checks(folder: Path, out: Path) -> list[tuple[str, str]]:
             results.append((call, f"FAILS: {type(exc).__name__}: {exc}"))
             return None
         warned = sorted({w.category.__name__ for w in caught})
-        results.append((call, "works" + (f" (warns: {', '.join(warned)})" if warned else "")))
+        outcome = "works" + (f" (warns: {', '.join(warned)})" if warned else "")
+        results.append((call, f"{outcome}: {value}" if show else outcome))
         return value
 
     phasher = PHash()
@@ -351,6 +352,7 @@ def usage_checks(folder: Path, out: Path) -> list[tuple[str, str]]:
     check(
         "phasher.encode_image(image_array=float array)",
         lambda: phasher.encode_image(image_array=np.random.default_rng(0).random((40, 40, 3))),
+        show=True,
     )
     check(
         "plot_duplicates(image_dir=..., duplicate_map=duplicates, filename=...)",
@@ -365,11 +367,11 @@ def usage_checks(folder: Path, out: Path) -> list[tuple[str, str]]:
     cnn = check("CNN()", CNN)
     if cnn is not None:
         vectors = check("cnn.encode_images(image_dir=...)", lambda: cnn.encode_images(folder))
-        one = check(
-            "cnn.encode_image(image_file=...)  # shape (1, D)",
+        check(
+            "cnn.encode_image(image_file=...).shape",
             lambda: cnn.encode_image(image_file=folder / "chelsea.jpg").shape,
+            show=True,
         )
-        results[-1] = (results[-1][0], f"{results[-1][1]}: {one}")
         check(
             "cnn.find_duplicates(encoding_map=vectors, min_similarity_threshold=0.85,"
             " scores=True, outfile='results.json')",
@@ -397,6 +399,7 @@ def usage_checks(folder: Path, out: Path) -> list[tuple[str, str]]:
         check(
             "cnn.encode_images('not/a/folder')  # 0.3.3: ValueError",
             lambda: _raises(ValueError, lambda: cnn.encode_images(folder / "missing")),
+            show=True,
         )
     return results
 
