@@ -108,3 +108,12 @@ def test_arrays_of_other_types_are_cast_as_0_3_3_did(dtype):
     phash = PHash(verbose=False)
     cast = phash.encode_image(image_array=pixels.astype(dtype))
     assert cast == phash.encode_image(image_array=pixels.astype(dtype).astype(np.uint8))
+
+
+def test_wrong_argument_types_are_value_errors_as_in_0_3_3(tmp_path):
+    from imagededup.utils import plot_duplicates
+
+    with pytest.raises(ValueError, match="duplicate_map"):
+        plot_duplicates(CASES, [("exif_1.jpg", [])], "exif_1.jpg")
+    with pytest.raises(ValueError, match="image_dir"):
+        PHash(verbose=False).encode_images(None)

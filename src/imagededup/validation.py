@@ -41,6 +41,10 @@ def check_distance_threshold(value: object, bits: int) -> int:
     return int(value)
 
 
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type where imagededup 0.3.3 raised ``ValueError``."""
+
+
 class FolderNotFoundError(FileNotFoundError, ValueError):
     """``image_dir`` does not exist (a ``ValueError`` too, as imagededup 0.3.3 raised)."""
 
@@ -52,7 +56,7 @@ class NotAFolderError(NotADirectoryError, ValueError):
 def check_folder(image_dir: object) -> Path:
     """``image_dir`` as a ``Path`` to an existing folder."""
     if not isinstance(image_dir, str | os.PathLike):
-        raise TypeError(f"image_dir must be a path, got {type(image_dir)}")
+        raise ArgumentTypeError(f"image_dir must be a path, got {type(image_dir)}")
     path = Path(image_dir)
     if not path.exists():
         raise FolderNotFoundError(f"image_dir does not exist: {path}")
@@ -119,8 +123,16 @@ def accept_removed(removed: Mapping[str, object], function: str) -> None:
     for name in removed:
         if name not in REMOVED_KEYWORDS:
             raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
-        warnings.warn(
+        warn(
             f"{name} is ignored: it chose imagededup 0.3.3's search, which is gone",
             DeprecationWarning,
-            stacklevel=3,
         )
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Warn from the caller's code, the first frame outside this package, so that Python's
+    default filters show a ``DeprecationWarning`` raised by a call in a user's script."""
+    warnings.warn(message, category, skip_file_prefixes=(_PACKAGE,))

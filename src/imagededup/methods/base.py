@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,7 +27,13 @@ from imagededup.images.decode import DecodeError
 from imagededup.images.discover import Listing, list_images
 from imagededup.results import DuplicateMap, ScoredMap, duplicate_map, saved
 from imagededup.search.pairs import Pairs
-from imagededup.validation import accept_removed, check_folder, check_one_image, check_one_source
+from imagededup.validation import (
+    accept_removed,
+    check_folder,
+    check_one_image,
+    check_one_source,
+    warn,
+)
 
 PathLike = str | os.PathLike[str]
 logger = logging.getLogger("imagededup")
@@ -107,7 +112,9 @@ class Finder[E](ABC):
         try:
             return self._encode_one(source)
         except DecodeError as exc:
-            logger.warning("Skipping %s: %s", image_file, exc)
+            logger.warning(
+                "Skipping %s: %s", "image_array" if image_file is None else image_file, exc
+            )
             return None
 
     def encode_images(
@@ -154,11 +161,9 @@ class Finder[E](ABC):
         if image_dir is not None:
             return self.encode_matrix(image_dir, recursive, num_enc_workers)
         if recursive:
-            warnings.warn("recursive has no effect with encoding_map", SyntaxWarning, stacklevel=3)
+            warn("recursive has no effect with encoding_map", SyntaxWarning)
         if num_enc_workers is not None:
-            warnings.warn(
-                "num_enc_workers has no effect with encoding_map", RuntimeWarning, stacklevel=3
-            )
+            warn("num_enc_workers has no effect with encoding_map", RuntimeWarning)
         assert encoding_map is not None
         return self._stack(encoding_map)
 

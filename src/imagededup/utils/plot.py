@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
 from imagededup.images.decode import DecodeError, load_rgb
+from imagededup.validation import ArgumentTypeError
 
 COLUMNS = 4
 TILE_PIXELS = 384  # longest side of a thumbnail
@@ -42,7 +43,7 @@ def plot_duplicates(
     if not folder.is_dir():
         raise NotADirectoryError(f"image_dir is not a directory: {folder}")
     if not isinstance(duplicate_map, Mapping):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"duplicate_map must be a dict as find_duplicates returns, got {type(duplicate_map)}"
         )
     if filename not in duplicate_map:
