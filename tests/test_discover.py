@@ -99,3 +99,18 @@ def test_bad_root(tmp_path):
     touch(tmp_path / "file.jpg")
     with pytest.raises(NotADirectoryError):
         list_images(tmp_path / "file.jpg")
+
+
+def test_files_are_recognised_by_content_not_only_by_extension(tmp_path):
+    from tests.conftest import EXAMPLES
+
+    photo = (EXAMPLES / "rocket.jpg").read_bytes()
+    for name in ("IMG_0001", "photo.svg", ".hidden_photo", "sub/inner"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_bytes(photo)
+    (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    listing = list_images(tmp_path)
+    assert listing.names == ["IMG_0001", "photo.svg"]  # as imagededup 0.3.3 found them
+    assert listing.skipped == {}
+    assert list_images(tmp_path, recursive=True).names == ["IMG_0001", "photo.svg", "sub/inner"]

@@ -50,3 +50,19 @@ def test_bad_arguments(photo_dir, duplicates):
         plot_duplicates(photo_dir, duplicates, "rocket.jpg")
     with pytest.raises(NotADirectoryError):
         plot_duplicates(photo_dir / "rocket.jpg", duplicates, "rocket.jpg")
+
+
+def test_shown_with_pyplot_only_where_the_backend_opens_windows(photo_dir, duplicates, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from imagededup.utils import plot
+
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.get_fignums()))
+    assert not plot.shows_windows()  # the tests run headless (Agg)
+    plot_duplicates(photo_dir, duplicates, "chelsea.jpg")
+    assert shown == [] and plt.get_fignums() == []
+    monkeypatch.setattr(plot, "shows_windows", lambda: True)
+    figure = plot_duplicates(photo_dir, duplicates, "chelsea.jpg")
+    assert len(shown) == 1 and shown[0] == [figure.number]  # a script shows it, as 0.3.3 did
+    plt.close(figure)

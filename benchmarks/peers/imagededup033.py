@@ -11,6 +11,8 @@ plots never call it, so this script installs an inert stand-in instead of a 2 GB
     bench DIR [THRESHOLD]   seconds for PHash encode_images + find_duplicates on DIR
     evaluate GT RETRIEVED   evaluate(ground_truth, retrieved, "all") on two JSON maps
     duplicates DIR [THRESHOLD]  PHash find_duplicates(image_dir=DIR) at THRESHOLD (default 10)
+    compat DIR [THRESHOLD]  per hash: encode_images(DIR), and find_duplicates(image_dir=DIR,
+                            scores=True) and find_duplicates_to_remove at THRESHOLD (default 10)
 All commands print JSON on stdout.
 """
 
@@ -28,6 +30,12 @@ class _Inert(type):
 class _Anything(metaclass=_Inert):
     def __init__(self, *args, **kwargs):
         pass
+
+    def __getattr__(self, name):
+        return self
+
+    def __call__(self, *args, **kwargs):
+        return self
 
 
 class _InertModule(types.ModuleType):
@@ -73,6 +81,23 @@ def duplicates(image_dir, threshold=10):
     )
 
 
+def compat(image_dir, threshold=10):
+    methods = {"phash": PHash, "dhash": DHash, "ahash": AHash, "whash": WHash}
+    out = {}
+    for name, cls in methods.items():
+        hasher = cls(verbose=False)
+        out[name] = {
+            "hashes": hasher.encode_images(image_dir),
+            "duplicates": hasher.find_duplicates(
+                image_dir=image_dir, max_distance_threshold=threshold, scores=True
+            ),
+            "to_remove": hasher.find_duplicates_to_remove(
+                image_dir=image_dir, max_distance_threshold=threshold
+            ),
+        }
+    return out
+
+
 def evaluate_files(ground_truth, retrieved):
     with open(ground_truth) as a, open(retrieved) as b:
         result = evaluate(json.load(a), json.load(b), metric="all")
@@ -90,6 +115,8 @@ if __name__ == "__main__":
         out = bench(args[0], *(int(a) for a in args[1:]))
     elif command == "duplicates":
         out = duplicates(args[0], *(int(a) for a in args[1:]))
+    elif command == "compat":
+        out = compat(args[0], *(int(a) for a in args[1:]))
     elif command == "evaluate":
         out = evaluate_files(*args)
     else:

@@ -54,11 +54,13 @@ from imagededup.groups import (
 from imagededup.images.discover import following_symlinks
 from imagededup.images.info import FileInfo, file_info
 from imagededup.methods import CNN, AHash, DHash, PDQHash, PHash, WHash
+from imagededup.methods.base import Finder
 from imagededup.methods.hashing import Hashing
+from imagededup.models.registry import DEFAULT_MODEL
 from imagededup.report.html import write_report
 from imagededup.results import best_scores, format_score, load_duplicate_map, save_json
 from imagededup.scan import (
-    Finder,
+    FolderEncoder,
     ScanRecord,
     check_folders,
     check_relative_names,
@@ -71,7 +73,6 @@ from imagededup.scan import (
     scan_folders,
 )
 from imagededup.utils import plot_duplicates
-from imagededup.validation import check_similarity_threshold
 
 DEFAULT_KEEP = "largest-resolution"
 
@@ -80,39 +81,31 @@ class UsageError(Exception):
     """A mistake in the command line or its input files; shown as one line, exit code 2."""
 
 
-def _similarity(text: str) -> float:
-    return check_similarity_threshold(float(text))
-
-
 @dataclass(frozen=True)
 class Method:
-    """How the command line builds a finder and reads its ``--threshold``."""
+    """How the command line builds a finder; its class reads ``--threshold`` and names scores."""
 
     make: Callable[[bool, Path | None], Finder]  # (verbose, embedding cache) -> finder
-    threshold_keyword: str  # the finder's find_duplicates argument
-    parse_threshold: Callable[[str], float]  # raises ValueError for a bad value
-    higher_is_closer: bool = True  # similarities; False for distances
+    finder: type[Finder]
 
     @property
     def score_label(self) -> str:
-        return "similarity" if self.higher_is_closer else "distance"
+        return "similarity" if self.finder.higher_is_closer else "distance"
+
+
+def _cnn(model: str) -> Method:
+    return Method(lambda v, c: CNN(model=model, verbose=v, cache=c), CNN)
 
 
 def _hash(method: type[Hashing]) -> Method:
-    return Method(lambda v, c: method(verbose=v), "max_distance_threshold", int, False)
+    return Method(lambda v, c: method(verbose=v), method)
 
 
 # A new method is one line here.
 METHODS: dict[str, Method] = {
-    "cnn": Method(lambda v, c: CNN(verbose=v, cache=c), "min_similarity_threshold", _similarity),
-    "cnn-fast": Method(
-        lambda v, c: CNN(model="sscd_distilled_fast", verbose=v, cache=c),
-        "min_similarity_threshold",
-        _similarity,
-    ),
-    "sscd": Method(
-        lambda v, c: CNN(model="sscd", verbose=v, cache=c), "min_similarity_threshold", _similarity
-    ),
+    "cnn": _cnn(DEFAULT_MODEL),
+    "cnn-fast": _cnn("sscd_distilled_fast"),
+    "sscd": _cnn("sscd"),
     "phash": _hash(PHash),
     "dhash": _hash(DHash),
     "ahash": _hash(AHash),
@@ -262,11 +255,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_find(args: argparse.Namespace) -> int:
     method = METHODS[args.method]
-    search = {}
+    threshold = None
     if args.threshold is not None:
         try:
-            search[method.threshold_keyword] = method.parse_threshold(args.threshold)
-        except ValueError as exc:
+            threshold = method.finder.parse_threshold(args.threshold)
+        except (TypeError, ValueError) as exc:
             raise UsageError(f"--threshold {args.threshold}: {exc}") from None
     references = check_folders(args.reference)
     folders = check_folders(args.paths) + references
@@ -277,10 +270,9 @@ def run_find(args: argparse.Namespace) -> int:
     cache_file = None if args.no_cache or args.ray else (args.cache or default_cache())
     with contextlib.ExitStack() as stack:
         finder = method.make(not args.quiet, cache_file)
-        if args.ray:
-            finder = ray_finder(finder, args, stack)
+        encoder = ray_encoder(finder, args, stack) if args.ray else None
         stack.enter_context(following_symlinks(args.follow_symlinks))
-        scan = scan_folders(finder, folders, args.recursive, **search)
+        scan = scan_folders(finder, folders, args.recursive, threshold, encoder)
     reference_names = [relative_name(folder, scan.root) for folder in references]
     info = cache(lambda name: file_info(scan.root / name))
 
@@ -291,7 +283,7 @@ def run_find(args: argparse.Namespace) -> int:
         keep_group(files, args.keep, info, is_reference)
         for files in groups_from_map(scan.duplicates)
     ]
-    scores = best_scores(scan.duplicates, method.higher_is_closer)
+    scores = best_scores(scan.duplicates, method.finder.higher_is_closer)
     for number, group in enumerate(groups, 1):
         print_group(number, len(groups), group, info, scores, method.score_label)
     summary = find_summary(len(scan.duplicates), groups, info, args.keep, len(scan.skipped))
@@ -303,7 +295,7 @@ def run_find(args: argparse.Namespace) -> int:
             groups,
             info,
             method=args.method,
-            threshold=search.get(method.threshold_keyword),
+            threshold=threshold,
             keep=args.keep,
             references=reference_names,
             progress=not args.quiet,
@@ -335,18 +327,20 @@ def run_find(args: argparse.Namespace) -> int:
     return 1 if groups and args.fail_on_duplicates else 0
 
 
-def ray_finder(cnn: Finder, args: argparse.Namespace, stack: contextlib.ExitStack) -> Finder:
+def ray_encoder(
+    cnn: Finder, args: argparse.Namespace, stack: contextlib.ExitStack
+) -> FolderEncoder:
     """``find --ray``: encode on Ray into ``--ray-output`` (or a temporary folder)."""
     if not isinstance(cnn, CNN):
         raise UsageError(f"--ray encodes with a CNN model, not --method {args.method}")
     try:
-        from imagededup.distributed.finder import RayFinder
+        from imagededup.distributed.finder import RayEncoder
     except ImportError as exc:
         raise UsageError(str(exc)) from None
     output = args.ray_output or stack.enter_context(
         tempfile.TemporaryDirectory(prefix="imagededup-ray-")
     )
-    return RayFinder(cnn, output, None if args.ray == "local" else args.ray)
+    return RayEncoder(cnn, output, None if args.ray == "local" else args.ray)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
@@ -354,9 +348,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     truth = load_duplicate_map(args.ground_truth)
     result = load_duplicate_map(args.result)
     for name, value in evaluate(truth, result, metric=args.metric).items():
-        shown = (
-            ", ".join(f"{v:.4f}" for v in value) if hasattr(value, "__len__") else f"{value:.4f}"
-        )
+        shown = f"{value:.4f}" if isinstance(value, float) else ", ".join(f"{v:.4f}" for v in value)
         print(f"{name}: {shown}")
     return 0
 

@@ -11,14 +11,16 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from imagededup.images.loader import iter_processed
-from imagededup.models.onnx import OnnxEncoder
 from imagededup.store import EmbeddingStore, cache_key
+
+if TYPE_CHECKING:  # a type only: hashing runs these batches without loading a model runtime
+    from imagededup.models.onnx import OnnxEncoder
 
 logger = logging.getLogger("imagededup")
 
@@ -47,7 +49,8 @@ def encode_files(
     keys = [cache_key(path) for path in paths] if store is not None else []
 
     def save(indices: list[int], vectors: np.ndarray) -> None:
-        known = [(keys[i], v) for i, v in zip(indices, vectors, strict=True) if keys[i]]
+        assert store is not None
+        known = [(key, v) for i, v in zip(indices, vectors, strict=True) if (key := keys[i])]
         store.put([key for key, _ in known], [v for _, v in known])
 
     return encode_batches(
@@ -63,16 +66,21 @@ def encode_files(
     )
 
 
+def stack(items: Sequence[Any]) -> np.ndarray:
+    """Decoded arrays of one batch as one array (the default ``collate``)."""
+    return np.stack(items)
+
+
 def encode_batches[T](
     paths: Sequence[str | os.PathLike[str]],
     decode: Callable[[str | os.PathLike[str]], T],
-    encode: Callable[[np.ndarray], np.ndarray],
+    encode: Callable[[Any], np.ndarray],
     batch_size: int,
     num_workers: int | None = None,
     progress: bool = False,
     known: dict[int, np.ndarray] | None = None,
     on_batch: Callable[[list[int], np.ndarray], None] | None = None,
-    collate: Callable[[list[T]], Any] = np.stack,
+    collate: Callable[[list[T]], Any] = stack,
 ) -> Encoded:
     """``encode`` stacked batches of ``decode(path)``; failures are logged once and kept by index.
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
@@ -17,11 +18,27 @@ from imagededup.results import DuplicateMap, match_map
 from imagededup.search.copies import CopyIndex
 from imagededup.search.pairs import Pairs
 
-if TYPE_CHECKING:
-    from imagededup.methods.cnn import CNN
-
 FORMAT_VERSION = 1
 PathLike = str | os.PathLike[str]
+
+
+class Embedder(Protocol):
+    """What an index needs from its encoder (a ``CNN``): vectors, thresholds, the model's id."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def matrix(
+        self,
+        image_dir: PathLike | None = None,
+        encoding_map: Mapping[str, np.ndarray] | None = None,
+        recursive: bool = False,
+        num_enc_workers: int | None = None,
+    ) -> tuple[list[str], np.ndarray]: ...
+
+    def threshold(self, value: float | None) -> float: ...
+
+    def view_count(self, vectors: np.ndarray) -> int: ...
 
 
 class Index:
@@ -31,21 +48,13 @@ class Index:
     True/False force it.
     """
 
-    def __init__(self, cnn: CNN | None = None, approximate: bool | None = None) -> None:
-        self._cnn = cnn
+    def __init__(self, cnn: Embedder, approximate: bool | None = None) -> None:
+        """``cnn`` encodes the files added or searched: ``Index(CNN())``."""
+        self.cnn = cnn
         self.approximate = approximate
         self.names: list[str] = []
         self.vectors = np.empty((0, 0), np.float32)
         self._search: CopyIndex | None = None
-
-    @property
-    def cnn(self) -> CNN:
-        """The encoder for files added or searched (the default CNN unless one was given)."""
-        if self._cnn is None:
-            from imagededup.methods.cnn import CNN
-
-            self._cnn = CNN(verbose=False)
-        return self._cnn
 
     def __len__(self) -> int:
         return len(self.names)
@@ -53,11 +62,11 @@ class Index:
     def add(
         self,
         image_dir: PathLike | None = None,
-        encoding_map: dict[str, np.ndarray] | None = None,
+        encoding_map: Mapping[str, np.ndarray] | None = None,
         recursive: bool = False,
     ) -> Index:
         """Add a folder's images or an encoding map; a name already present gets the new vector."""
-        names, vectors = self.cnn.vectors(image_dir, encoding_map, recursive)
+        names, vectors = self.cnn.matrix(image_dir, encoding_map, recursive)
         if len(names) == 0:
             return self
         if len(self.names) and vectors.shape[1] != self.vectors.shape[1]:
@@ -79,14 +88,14 @@ class Index:
     def search(
         self,
         image_dir: PathLike | None = None,
-        encoding_map: dict[str, np.ndarray] | None = None,
+        encoding_map: Mapping[str, np.ndarray] | None = None,
         min_similarity_threshold: float | None = None,
         scores: bool = False,
         recursive: bool = False,
     ) -> DuplicateMap:
         """``{query: [indexed duplicate, ...]}`` for every query image, best match first."""
         threshold = self.cnn.threshold(min_similarity_threshold)
-        names, vectors = self.cnn.vectors(image_dir, encoding_map, recursive)
+        names, vectors = self.cnn.matrix(image_dir, encoding_map, recursive)
         if len(names) and len(self.names) and vectors.shape[1] != self.vectors.shape[1]:
             raise ValueError("query vectors and index vectors differ in length (another model?)")
         if not len(self.names) or not len(names):
@@ -99,7 +108,7 @@ class Index:
 
     def save(self, path: PathLike) -> Path:
         """Write names, vectors and the model's id to ``path`` (a ``.npz`` file)."""
-        meta = {"format": FORMAT_VERSION, "model": self.cnn.encoder.model_id}
+        meta = {"format": FORMAT_VERSION, "model": self.cnn.model_id}
         path = Path(path)
         with path.open("wb") as handle:
             np.savez(
@@ -111,17 +120,17 @@ class Index:
         return path
 
     @classmethod
-    def load(cls, path: PathLike, cnn: CNN | None = None, approximate: bool | None = None) -> Index:
+    def load(cls, path: PathLike, cnn: Embedder, approximate: bool | None = None) -> Index:
         """Read an index written by ``save``; refuses one made with another model than ``cnn``'s."""
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             index = cls(cnn, approximate)
             if meta.get("format") != FORMAT_VERSION:
                 raise ValueError(f"{path}: index format {meta.get('format')}, not {FORMAT_VERSION}")
-            if meta["model"] != index.cnn.encoder.model_id:
+            if meta["model"] != index.cnn.model_id:
                 raise ValueError(
                     f"{path} was built with model {meta['model']!r},"
-                    f" not {index.cnn.encoder.model_id!r}: pass CNN(model=...) of that model"
+                    f" not {index.cnn.model_id!r}: pass CNN(model=...) of that model"
                 )
             index.names = json.loads(str(data["names"]))
             index.vectors = np.array(data["vectors"], dtype=np.float32)

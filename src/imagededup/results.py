@@ -13,7 +13,8 @@ import numpy as np
 from imagededup.jsonfile import read_json
 from imagededup.search.pairs import Pairs
 
-DuplicateMap = dict[str, list[str]] | dict[str, list[tuple[str, float]]]
+ScoredMap = dict[str, list[tuple[str, float]]]
+DuplicateMap = dict[str, list[str]] | ScoredMap
 
 
 def duplicate_map(
@@ -65,16 +66,17 @@ def match_map(
 
 
 def save_json(results: object, outfile: str | os.PathLike[str]) -> Path:
-    """Write ``results`` as JSON (tuples become lists, as imagededup always wrote them)."""
+    """Write ``results`` as JSON as imagededup 0.3.3 did: tuples become lists, keys sorted."""
     path = Path(outfile)
     with path.open("w", encoding="utf-8") as handle:
-        json.dump(results, handle, indent=2, ensure_ascii=True)
+        json.dump(results, handle, indent=2, ensure_ascii=True, sort_keys=True)
     return path
 
 
 def saved[T](result: T, outfile: str | os.PathLike[str] | None) -> T:
-    """``result``, after writing it to ``outfile`` as JSON when one is given."""
-    if outfile is not None:
+    """``result``, after writing it to ``outfile`` as JSON when one is given (any falsy
+    ``outfile``, such as ``None``, ``False`` or ``""``, writes nothing, as in imagededup 0.3.3)."""
+    if outfile:
         save_json(result, outfile)
     return result
 

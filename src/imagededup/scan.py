@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -28,19 +28,20 @@ from imagededup import __version__
 from imagededup.groups import Group
 from imagededup.images.info import FileInfo, sha256_file
 from imagededup.jsonfile import read_json
+from imagededup.methods.base import Finder
+from imagededup.results import ScoredMap
 
 RECORD_FORMAT = "imagededup-scan"
 RECORD_VERSION = 1
 
 
-class Finder(Protocol):
-    """What a scan needs from a method (``CNN``, and the hash methods with the same API)."""
+class FolderEncoder[E](Protocol):
+    """What encodes a folder for a scan: the ``Finder`` itself, or one that encodes elsewhere
+    (``find --ray``) into the same encodings."""
 
     skipped: dict[str, str]
 
-    def encode_images(self, image_dir: Path, recursive: bool = ...) -> dict[str, Any]: ...
-
-    def find_duplicates(self, **kwargs: Any) -> Any: ...
+    def encode_images(self, image_dir: Path, recursive: bool = False) -> Mapping[str, E]: ...
 
 
 @dataclass
@@ -48,7 +49,7 @@ class Scan:
     """Duplicates ``{name: [(duplicate, score), ...]}`` of every file under ``root``."""
 
     root: Path
-    duplicates: dict[str, list[tuple[str, float]]]
+    duplicates: ScoredMap
     skipped: dict[str, str]
 
 
@@ -75,16 +76,24 @@ def relative_name(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def scan_folders(finder: Finder, folders: Sequence[Path], recursive: bool, **search: Any) -> Scan:
-    """Encode every folder and search all of them together; ``search`` goes to the finder.
+def scan_folders[E](
+    finder: Finder[E],
+    folders: Sequence[Path],
+    recursive: bool,
+    threshold: float | None = None,
+    encoder: FolderEncoder[E] | None = None,
+) -> Scan:
+    """Encode every folder (with ``encoder``, by default the finder) and search all of them
+    together with ``finder`` at ``threshold`` (default: the finder's).
 
     A folder inside another one that is scanned recursively is encoded once.
     """
+    encoder = finder if encoder is None else encoder
     unique = sorted(set(folders))
     if recursive:
         unique = [f for f in unique if not any(f != o and f.is_relative_to(o) for o in unique)]
     root = common_root(unique)
-    encodings: dict[str, Any] = {}
+    encodings: dict[str, E] = {}
     skipped: dict[str, str] = {}
     for folder in unique:
         prefix = relative_name(folder, root)
@@ -92,12 +101,11 @@ def scan_folders(finder: Finder, folders: Sequence[Path], recursive: bool, **sea
         def name(relative: str, prefix: str = prefix) -> str:
             return relative if prefix == "." else f"{prefix}/{relative}"
 
-        found = finder.encode_images(folder, recursive=recursive)
+        found = encoder.encode_images(folder, recursive=recursive)
         encodings.update((name(k), v) for k, v in found.items())
-        skipped.update((name(k), why) for k, why in finder.skipped.items())
+        skipped.update((name(k), why) for k, why in encoder.skipped.items())
     encodings = dict(sorted(encodings.items()))
-    duplicates = finder.find_duplicates(encoding_map=encodings, scores=True, **search)
-    return Scan(root, duplicates, skipped)
+    return Scan(root, finder.search_map(encodings, threshold), skipped)
 
 
 def check_relative_names(names: Iterable[str], source: str | os.PathLike[str]) -> None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import numbers
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
@@ -37,13 +41,47 @@ def check_distance_threshold(value: object, bits: int) -> int:
     return int(value)
 
 
-def check_one_image(image_file: object, image_array: object) -> object:
-    """The image to encode: exactly one of a file path and a numpy array must be given."""
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type where imagededup 0.3.3 raised ``ValueError``."""
+
+
+class FolderNotFoundError(FileNotFoundError, ValueError):
+    """``image_dir`` does not exist (a ``ValueError`` too, as imagededup 0.3.3 raised)."""
+
+
+class NotAFolderError(NotADirectoryError, ValueError):
+    """``image_dir`` is not a folder (a ``ValueError`` too, as imagededup 0.3.3 raised)."""
+
+
+def check_folder(image_dir: object) -> Path:
+    """``image_dir`` as a ``Path`` to an existing folder."""
+    if not isinstance(image_dir, str | os.PathLike):
+        raise ArgumentTypeError(f"image_dir must be a path, got {type(image_dir)}")
+    path = Path(image_dir)
+    if not path.exists():
+        raise FolderNotFoundError(f"image_dir does not exist: {path}")
+    if not path.is_dir():
+        raise NotAFolderError(f"image_dir is not a directory: {path}")
+    return path
+
+
+def check_one_image(image_file: object, image_array: object) -> Path | np.ndarray:
+    """The image to encode: an existing file, or an ``HxW``, ``HxWx3`` or ``HxWx4`` array.
+
+    Arrays of another dtype are cast to uint8 as imagededup 0.3.3 did (``astype``, no scaling).
+    """
     if (image_file is None) == (image_array is None):
         raise ValueError("pass exactly one of image_file or image_array")
-    if image_array is not None and not isinstance(image_array, np.ndarray):
+    if image_array is None:
+        if not isinstance(image_file, str | os.PathLike) or not Path(image_file).is_file():
+            raise ValueError(f"image_file is not a file: {image_file!r}")
+        return Path(image_file)
+    if not isinstance(image_array, np.ndarray):
         raise ValueError(f"image_array must be a numpy array, got {type(image_array)}")
-    return image_file if image_array is None else image_array
+    shape = image_array.shape
+    if not (len(shape) == 2 or (len(shape) == 3 and shape[2] in (3, 4))) or 0 in shape:
+        raise ValueError(f"image_array must have shape HxW, HxWx3 or HxWx4, got {shape}")
+    return image_array.astype(np.uint8, copy=False)
 
 
 def check_one_source(image_dir: object, encoding_map: object) -> None:
@@ -52,9 +90,10 @@ def check_one_source(image_dir: object, encoding_map: object) -> None:
         raise ValueError("pass exactly one of image_dir or encoding_map")
 
 
-def stack_encoding_map(encoding_map: dict[str, object]) -> tuple[list[str], np.ndarray]:
-    """Names and unit-length float32 matrix from ``{name: vector}`` (lists or arrays)."""
-    if not isinstance(encoding_map, dict):
+def stack_encoding_map(encoding_map: Mapping[str, object]) -> tuple[list[str], np.ndarray]:
+    """Names and unit-length float32 matrix from ``{name: vector}``: lists or arrays of shape
+    ``(D,)`` (``encode_images``) or ``(1, D)`` (``encode_image``)."""
+    if not isinstance(encoding_map, Mapping):
         raise TypeError(f"encoding_map must be a dict of name -> vector, got {type(encoding_map)}")
     names = list(encoding_map)
     if not names:
@@ -64,3 +103,36 @@ def stack_encoding_map(encoding_map: dict[str, object]) -> tuple[list[str], np.n
     if len(dims) != 1:
         raise ValueError(f"encoding_map vectors must all have the same length, got {sorted(dims)}")
     return names, normalize(np.stack(rows), in_place=True)
+
+
+def check_positive_int(name: str, value: object, allow_none: bool = False) -> None:
+    """``value`` is a positive integer (or ``None`` when ``allow_none``); else ``ValueError``."""
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        wanted = "a positive integer or None" if allow_none else "a positive integer"
+        raise ValueError(f"{name} must be {wanted}, got {value!r}")
+
+
+REMOVED_KEYWORDS = frozenset({"search_method", "num_dist_workers", "num_sim_workers"})
+"""Keywords of imagededup 0.3.3 that choose how it searched; the search here needs none."""
+
+
+def accept_removed(removed: Mapping[str, object], function: str) -> None:
+    """Warn that 0.3.3's search keywords are ignored; ``TypeError`` for any other keyword."""
+    for name in removed:
+        if name not in REMOVED_KEYWORDS:
+            raise TypeError(f"{function}() got an unexpected keyword argument {name!r}")
+        warn(
+            f"{name} is ignored: it chose imagededup 0.3.3's search, which is gone",
+            DeprecationWarning,
+        )
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Warn from the caller's code, the first frame outside this package, so that Python's
+    default filters show a ``DeprecationWarning`` raised by a call in a user's script."""
+    warnings.warn(message, category, skip_file_prefixes=(_PACKAGE,))

@@ -30,6 +30,7 @@ from imagededup.images.loader import iter_batches
 from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
 from imagededup.store import FileKey, file_key
+from imagededup.validation import check_positive_int
 
 logger = logging.getLogger("imagededup")
 
@@ -80,8 +81,7 @@ def encode_dataset(
     at a time (default: one actor per CPU, or per ``num_gpus`` GPUs when that is given: GPUs per
     actor, fractions allowed; GPU nodes need ``onnxruntime-gpu``). ``progress`` shows Ray's bars.
     """
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    check_positive_int("batch_size", batch_size)
     files, skipped = resolve_inputs(paths_or_glob, recursive)
     encoder = load_encoder(model, threads=1)
     output_dir = Path(output_dir)
@@ -131,7 +131,7 @@ def resolve_inputs(
         else:
             paths = [source]
     else:
-        paths = list(paths_or_glob)
+        paths = [os.fspath(path) for path in paths_or_glob]
     return list(dict.fromkeys(os.path.abspath(path) for path in paths)), {}
 
 

@@ -1,10 +1,9 @@
-"""The command line's ``find --ray``: a finder that encodes on Ray and searches like ``CNN``."""
+"""The command line's ``find --ray``: encode a folder on Ray, for ``CNN`` to search."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -13,8 +12,8 @@ from imagededup.distributed.encode import encode_dataset
 from imagededup.methods.cnn import CNN
 
 
-class RayFinder:
-    """``encode_images`` on Ray into Parquet shards in ``output_dir``; search with ``cnn``."""
+class RayEncoder:
+    """``encode_images`` with ``cnn``'s model on Ray, into Parquet shards in ``output_dir``."""
 
     def __init__(self, cnn: CNN, output_dir: str | os.PathLike[str], address: str | None) -> None:
         self.cnn = cnn
@@ -41,9 +40,6 @@ class RayFinder:
             for path, vector in zip(paths, vectors, strict=True)
             if path in wanted
         }
-
-    def find_duplicates(self, **kwargs: Any) -> Any:
-        return self.cnn.find_duplicates(**kwargs)
 
 
 def _relative(path: str, root: Path) -> str:

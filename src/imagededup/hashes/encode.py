@@ -15,7 +15,7 @@ import numpy as np
 
 from imagededup.features import Encoded, encode_batches
 from imagededup.hashes.algorithms import HashAlgorithm
-from imagededup.images.decode import load_rgb
+from imagededup.hashes.decode import load_hash_rgb
 
 DIHEDRAL = 8
 """Versions of an image hashed with ``dihedral``: 4 rotations, each also mirrored."""
@@ -25,6 +25,7 @@ def hash_files(
     algorithm: HashAlgorithm,
     paths: Sequence[str | os.PathLike[str]],
     draft_size: int | None,
+    upright: bool = False,
     dihedral: bool = False,
     batch_size: int = 64,
     num_workers: int | None = None,
@@ -32,35 +33,41 @@ def hash_files(
 ) -> Encoded:
     """Codes (``N x bytes``, or ``N x 8 x bytes`` with ``dihedral``) of the files that decode.
 
-    ``draft_size`` as in ``load_rgb``: JPEGs are decoded at reduced scale, never below twice it.
+    ``draft_size`` and ``upright`` as in ``load_hash_rgb`` (default: imagededup 0.3.3's pixels).
     """
-    reduce = partial(reduce_image, algorithm, draft_size=draft_size, dihedral=dihedral)
+    reduce = partial(
+        reduce_image, algorithm, draft_size=draft_size, upright=upright, dihedral=dihedral
+    )
     pack = partial(pack_reduced, algorithm)
     return encode_batches(paths, reduce, pack, batch_size, num_workers, progress)
 
 
 def hash_image(
-    algorithm: HashAlgorithm, source: str | os.PathLike[str] | np.ndarray, draft_size: int | None
+    algorithm: HashAlgorithm,
+    source: str | os.PathLike[str] | np.ndarray,
+    draft_size: int | None = None,
+    upright: bool = False,
 ) -> np.ndarray:
     """Code (``bytes`` uint8) of one file or uint8 array."""
-    return pack_reduced(algorithm, reduce_image(algorithm, source, draft_size)[None])[0]
+    return pack_reduced(algorithm, reduce_image(algorithm, source, draft_size, upright)[None])[0]
 
 
 def reduce_image(
     algorithm: HashAlgorithm,
     source: str | os.PathLike[str] | np.ndarray,
-    draft_size: int | None,
+    draft_size: int | None = None,
+    upright: bool = False,
     dihedral: bool = False,
 ) -> np.ndarray:
     """Decode ``source`` and reduce it to the algorithm's grey array (``8 x`` with ``dihedral``)."""
-    image = load_rgb(source, draft_size)
+    image = load_hash_rgb(source, draft_size, upright)
     try:
-        upright = algorithm.reduce(image, algorithm.shape)
+        reduced = algorithm.reduce(image, algorithm.shape)
         if not dihedral:
-            return upright
+            return reduced
         rows, cols = algorithm.shape
-        sideways = upright if rows == cols else algorithm.reduce(image, (cols, rows))
-        return dihedral_versions(upright, sideways)
+        sideways = reduced if rows == cols else algorithm.reduce(image, (cols, rows))
+        return dihedral_versions(reduced, sideways)
     finally:
         image.close()
 

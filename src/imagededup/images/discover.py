@@ -3,7 +3,9 @@
 Names are POSIX-style paths relative to the folder (``"a.jpg"``, ``"sub/b.png"``), the keys
 imagededup has always used. Hidden files and folders are skipped, as in imagededup 0.3.3; symlinked
 folders are not entered unless asked (``follow_symlinks``, then once each: loops are broken), as in
-fdupes and fclones; files without an image extension are ignored. Folders that imagededup's own
+fdupes and fclones. Files are recognised by content, as 0.3.3 tried every file with Pillow: a file
+with an image extension is listed, and any other file is listed when Pillow identifies it as an
+image from its first bytes (a JPEG named ``.svg`` or ``IMG_1``). Folders that imagededup's own
 actions moved files into (they hold an ``OUTPUT_MARKER`` file) are skipped: a tool's own output is
 never its input.
 """
@@ -13,10 +15,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from PIL import Image
+
+import imagededup.images.decode  # noqa: F401  (registers the HEIF opener when installed)
 
 logger = logging.getLogger("imagededup")
 
@@ -59,6 +66,19 @@ class Listing:
 def is_image_name(name: str) -> bool:
     """Whether ``name`` has an extension that imagededup tries to decode."""
     return os.path.splitext(name)[1].lower() in IMAGE_EXTENSIONS
+
+
+def has_image_content(path: str | os.PathLike[str]) -> bool:
+    """Whether Pillow identifies ``path`` as an image from its header (nothing is decoded)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path):
+                return True
+    except Image.DecompressionBombError:
+        return True  # an image; decoding it gives the reason it is skipped
+    except (OSError, ValueError, SyntaxError, EOFError):  # UnidentifiedImageError is an OSError
+        return False
 
 
 def list_images(
@@ -115,12 +135,12 @@ def list_images(
                 elif is_image_name(entry.name):
                     _skip(listing, rel, "is a directory")
                 continue
-            if not is_image_name(entry.name):
-                continue
             try:
                 is_file = entry.is_file()
             except OSError:
                 is_file = False
+            if not is_image_name(entry.name) and not (is_file and has_image_content(entry.path)):
+                continue
             if not is_file:
                 reason = "broken symlink" if entry.is_symlink() else "not a regular file"
                 _skip(listing, rel, reason)

@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 
-from imagededup.features import encode_files
-from imagededup.groups import check_keep_policy, files_to_remove_under
+from imagededup.features import Encoded, encode_files
 from imagededup.heap import return_freed_memory
-from imagededup.images.decode import DecodeError
-from imagededup.images.discover import list_images
+from imagededup.images.discover import Listing
 from imagededup.index import Index
+from imagededup.methods.base import Finder, PathLike, Query
 from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, load_encoder
-from imagededup.results import DuplicateMap, duplicate_map, saved
+from imagededup.results import DuplicateMap, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.store import EmbeddingStore
 from imagededup.validation import (
-    check_one_image,
-    check_one_source,
+    accept_removed,
+    check_positive_int,
     check_similarity_threshold,
     stack_encoding_map,
 )
 from imagededup.vectors import normalize
 
-PathLike = str | os.PathLike[str]
 
-
-class CNN:
+class CNN(Finder[np.ndarray]):
     """Find duplicates with CNN features, or compute the features of one image or a folder.
 
     Features come from an ONNX embedding model (by default Meta's SSCD copy-detection descriptor,
@@ -40,6 +38,8 @@ class CNN:
         >>> from imagededup.methods import CNN
         >>> files_to_remove = CNN().find_duplicates_to_remove(image_dir="path/to/images")
     """
+
+    higher_is_closer = True
 
     def __init__(
         self,
@@ -55,110 +55,76 @@ class CNN:
         files already encoded (keyed by path, device, inode, size, mtime, ctime and model), so
         re-runs only encode new or changed files and an interrupted run resumes.
         """
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        super().__init__(verbose)
+        check_positive_int("batch_size", batch_size)
         return_freed_memory()  # large temporary buffers go back to the OS (see heap.py)
         self.encoder = load_encoder(model)
         self.batch_size = batch_size
-        self.verbose = verbose
         self.store = None if cache is None else EmbeddingStore(cache, self.encoder.model_id)
-        self.skipped: dict[str, str] = {}
-        """Files of the last ``encode_images`` call that could not be decoded, with the reason."""
+
+    @property
+    def model_id(self) -> str:
+        """What produced the vectors (weights, input, preprocessing): an index's model check."""
+        return self.encoder.model_id
 
     @property
     def default_threshold(self) -> float:
         """The model's calibrated ``min_similarity_threshold``."""
         return self.encoder.default_threshold
 
-    def encode_image(
-        self, image_file: PathLike | None = None, image_array: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Feature vector (float32, unit length) of one image given as a file or a uint8 array.
-
-        Raises ``ValueError`` unless exactly one of the two is given, or if it cannot be decoded.
-        """
-        source = check_one_image(image_file, image_array)
-        try:
-            pixels = self.encoder.prepare(source)
-        except DecodeError as exc:
-            raise ValueError(f"cannot encode {image_file}: {exc}") from exc
-        return normalize(self.encoder.encode(self.encoder.collate([pixels])))[0]
-
     def encode_images(
         self, image_dir: PathLike, recursive: bool = False, num_enc_workers: int | None = None
     ) -> dict[str, np.ndarray]:
-        """``{relative_path: feature_vector}`` for every decodable image in ``image_dir``.
+        """``{relative_path: feature_vector}`` (float32, unit length, shape ``(D,)``) for every
+        decodable image in ``image_dir``.
 
         Files that cannot be decoded are logged once each and listed in ``self.skipped``.
         ``num_enc_workers`` threads each decode and embed whole batches (default: one per core).
         """
-        names, vectors = self.encode_matrix(image_dir, recursive, num_enc_workers)
-        return dict(zip(names, normalize(vectors), strict=True))
-
-    def encode_matrix(
-        self, image_dir: PathLike, recursive: bool = False, num_enc_workers: int | None = None
-    ) -> tuple[list[str], np.ndarray]:
-        """Like ``encode_images``, as a list of names and one ``N x D`` float16 matrix.
-
-        Half the memory of ``encode_images``' float32 vectors, with the same values.
-        """
-        listing = list_images(image_dir, recursive=recursive)
-        if self.store is not None:
-            self.store.prune(listing.root)
-        encoded = encode_files(
-            self.encoder,
-            listing.paths,
-            self.batch_size,
-            num_enc_workers,
-            progress=self.verbose,
-            store=self.store,
-        )
-        self.skipped = dict(listing.skipped)
-        self.skipped.update({listing.names[i]: why for i, why in encoded.failures.items()})
-        return [listing.names[i] for i in encoded.indices], encoded.vectors
+        return super().encode_images(image_dir, recursive, num_enc_workers)
 
     def find_duplicates(
         self,
         image_dir: PathLike | None = None,
-        encoding_map: dict[str, np.ndarray] | None = None,
+        encoding_map: Mapping[str, np.ndarray] | None = None,
         min_similarity_threshold: float | None = None,
         scores: bool = False,
         outfile: PathLike | None = None,
         recursive: bool = False,
         num_enc_workers: int | None = None,
         against: Index | PathLike | None = None,
+        **removed: object,
     ) -> DuplicateMap:
         """Duplicates of every file: ``{file: [dup, ...]}``, or ``{file: [(dup, score), ...]}``.
 
-        Pass a folder (``image_dir``) or precomputed features (``encoding_map``). Two files are
-        duplicates when their cosine similarity is at least ``min_similarity_threshold`` (default:
-        the model's calibrated value). Every file is a key; lists are sorted by descending score
-        (imagededup 0.3.3 kept file order; the seed asks for scores, which sorting makes useful).
-        ``outfile`` also writes the result as JSON.
+        Pass a folder (``image_dir``) or precomputed features (``encoding_map``, values of shape
+        ``(D,)`` or ``(1, D)``). Two files are duplicates when their cosine similarity is at
+        least ``min_similarity_threshold`` (default: the model's calibrated value). Every file is
+        a key; lists are sorted by descending score (imagededup 0.3.3 kept file order).
+        ``outfile`` also writes the result as JSON. 0.3.3's ``num_sim_workers`` is accepted and
+        ignored.
 
         With ``against`` (an ``Index`` or a folder of reference images), each file is instead
         matched against that collection only: ``{file: [reference duplicate, ...]}``.
         """
-        if against is not None:
-            result = self._reference_index(against, recursive).search(
-                image_dir, encoding_map, min_similarity_threshold, scores, recursive
-            )
-        else:
-            names, pairs = self._search(
-                image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
-            )
-            result = duplicate_map(names, pairs, scores=scores)
+        query = Query(image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers)
+        if against is None:
+            return self._find(query, scores, outfile, removed)
+        accept_removed(removed, "find_duplicates")
+        index = against if isinstance(against, Index) else self._index(against, recursive)
+        result = index.search(image_dir, encoding_map, min_similarity_threshold, scores, recursive)
         return saved(result, outfile)
 
     def find_duplicates_to_remove(
         self,
         image_dir: PathLike | None = None,
-        encoding_map: dict[str, np.ndarray] | None = None,
+        encoding_map: Mapping[str, np.ndarray] | None = None,
         min_similarity_threshold: float | None = None,
         outfile: PathLike | None = None,
         recursive: bool = False,
         num_enc_workers: int | None = None,
         keep: str = "first",
+        **removed: object,
     ) -> list[str]:
         """Files to remove so that exactly one file of every duplicate group is left.
 
@@ -169,50 +135,46 @@ class CNN:
         Policies that read files find them under ``image_dir``, or, with ``encoding_map``, take
         its names as paths (absolute or relative to the working directory). Nothing is deleted.
         """
-        check_keep_policy(keep)
-        names, pairs = self._search(
-            image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers
-        )
-        return saved(files_to_remove_under(image_dir, names, pairs, keep), outfile)
+        query = Query(image_dir, encoding_map, min_similarity_threshold, recursive, num_enc_workers)
+        return self._to_remove(query, keep, outfile, removed)
 
-    def _search(
-        self,
-        image_dir: PathLike | None,
-        encoding_map: dict[str, np.ndarray] | None,
-        min_similarity_threshold: float | None,
-        recursive: bool,
-        num_enc_workers: int | None,
-    ) -> tuple[list[str], Pairs]:
-        threshold = self.threshold(min_similarity_threshold)
-        names, vectors = self.vectors(image_dir, encoding_map, recursive, num_enc_workers)
-        if not names:
-            return names, Pairs.empty()
-        return names, duplicate_pairs(vectors, threshold, self.view_count(vectors))
-
-    def threshold(self, min_similarity_threshold: float | None) -> float:
+    def threshold(self, value: float | None) -> float:
         """The validated threshold: the one given, else the model's default."""
-        return check_similarity_threshold(
-            self.default_threshold if min_similarity_threshold is None else min_similarity_threshold
-        )
+        return check_similarity_threshold(self.default_threshold if value is None else value)
 
-    def vectors(
-        self,
-        image_dir: PathLike | None = None,
-        encoding_map: dict[str, np.ndarray] | None = None,
-        recursive: bool = False,
-        num_enc_workers: int | None = None,
-    ) -> tuple[list[str], np.ndarray]:
-        """Names and unit-length vectors of a folder (encoded) or of an encoding map."""
-        check_one_source(image_dir, encoding_map)
-        if image_dir is not None:
-            return self.encode_matrix(image_dir, recursive, num_enc_workers)
-        return stack_encoding_map(encoding_map)
+    @classmethod
+    def parse_threshold(cls, text: str) -> float:
+        return check_similarity_threshold(float(text))
 
     def view_count(self, vectors: np.ndarray) -> int:
         """Views per vector: the model's for its own vectors, 1 for any other encoding map."""
         return self.encoder.view_count if vectors.shape[1] == self.encoder.dim else 1
 
-    def _reference_index(self, against: Index | PathLike, recursive: bool) -> Index:
-        if isinstance(against, Index):
-            return against
-        return Index(cnn=self).add(image_dir=against, recursive=recursive)
+    def _encode_one(self, source: Path | np.ndarray) -> np.ndarray:
+        """Features of one image, shape ``(1, D)`` as imagededup 0.3.3 returned them."""
+        pixels = self.encoder.prepare(source)
+        return normalize(self.encoder.encode(self.encoder.collate([pixels])))
+
+    def _encode_listing(self, num_workers: int | None, listing: Listing) -> Encoded:
+        if self.store is not None:
+            self.store.prune(listing.root)
+        return encode_files(
+            self.encoder,
+            listing.paths,
+            self.batch_size,
+            num_workers,
+            progress=self.verbose,
+            store=self.store,
+        )
+
+    def _encodings(self, codes: np.ndarray) -> list[np.ndarray]:
+        return list(normalize(codes))
+
+    def _stack(self, encoding_map: Mapping[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
+        return stack_encoding_map(encoding_map)
+
+    def _pairs(self, codes: np.ndarray, threshold: float) -> Pairs:
+        return duplicate_pairs(codes, threshold, self.view_count(codes))
+
+    def _index(self, folder: PathLike, recursive: bool) -> Index:
+        return Index(self).add(image_dir=folder, recursive=recursive)

@@ -1,19 +1,22 @@
 """Hash methods: find duplicates by the Hamming distance between perceptual hashes.
 
-PHash, DHash, AHash and WHash are imagededup 0.3.3's 64-bit hashes (the same hex strings for the
-same pixels); PDQHash is Meta's 256-bit PDQ. One base class wires the stages (files -> decoded
-pixels -> hashes -> Hamming search -> pairs -> duplicate map); each hash is a small subclass that
-names its algorithm and default threshold.
+PHash, DHash, AHash and WHash are imagededup 0.3.3's 64-bit hashes: the same hex strings for the
+same files, decoded as 0.3.3 decoded them (see ``hashes.decode``); PDQHash is Meta's 256-bit PDQ.
+Each hash is a small subclass that names its algorithm and default threshold; ``Finder`` does
+the rest (files -> pixels -> hashes -> Hamming search -> pairs -> duplicate map).
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 
-from imagededup.groups import check_keep_policy, files_to_remove_under
+from imagededup.features import Encoded
 from imagededup.hashes.algorithms import (
     AverageHash,
     DifferenceHash,
@@ -24,21 +27,22 @@ from imagededup.hashes.algorithms import (
 from imagededup.hashes.codec import hamming_distance, stack_hash_map, to_hex
 from imagededup.hashes.encode import DIHEDRAL, hash_files, hash_image
 from imagededup.hashes.pdq import PDQ
-from imagededup.images.decode import DecodeError
-from imagededup.images.discover import list_images
-from imagededup.results import DuplicateMap, duplicate_map, saved
+from imagededup.images.discover import Listing
+from imagededup.methods.base import Finder, PathLike, Query
+from imagededup.results import DuplicateMap
 from imagededup.search.hamming import closest_per_pair, cross_hamming_pairs, hamming_pairs
 from imagededup.search.pairs import Pairs
-from imagededup.validation import check_distance_threshold, check_one_image, check_one_source
-
-PathLike = str | os.PathLike[str]
-
-DRAFT_SIZE = 256
-"""JPEGs are decoded at 1/2, 1/4 or 1/8 scale while they stay at least twice this size (512 px) on
-both sides, so files under 1024 px hash exactly as in imagededup 0.3.3 and photos decode faster."""
+from imagededup.validation import check_distance_threshold, check_positive_int
 
 
-class Hashing:
+@dataclass(frozen=True)
+class HashQuery(Query[str]):
+    """A hash search; with ``dihedral``, flipped and quarter-turned copies match too."""
+
+    dihedral: bool = False
+
+
+class Hashing(Finder[str]):
     """Find duplicates with a perceptual hash, or compute the hashes of one image or a folder.
 
     Two images are duplicates when their hashes differ in at most ``max_distance_threshold``
@@ -52,18 +56,20 @@ class Hashing:
     algorithm: ClassVar[HashAlgorithm]
     default_threshold: ClassVar[int] = 10
     """``max_distance_threshold`` used when none is given."""
+    higher_is_closer = False
 
-    def __init__(self, verbose: bool = True, draft_size: int | None = DRAFT_SIZE) -> None:
-        """``verbose`` shows progress bars. JPEGs are decoded at reduced scale while both sides
-        stay at least ``2 * draft_size``; ``None`` decodes every file at full size."""
-        if draft_size is not None and (
-            isinstance(draft_size, bool) or not isinstance(draft_size, int) or draft_size < 1
-        ):
-            raise ValueError(f"draft_size must be a positive integer or None, got {draft_size!r}")
-        self.verbose = verbose
+    def __init__(
+        self, verbose: bool = True, draft_size: int | None = None, upright: bool = False
+    ) -> None:
+        """``verbose`` shows progress bars. By default files are decoded as imagededup 0.3.3
+        did, so hashes equal its hashes. ``draft_size`` decodes JPEGs at reduced scale while both
+        sides stay at least ``2 * draft_size`` (faster on large photos; a few bits change);
+        ``upright`` hashes images as the CNN sees them: EXIF orientation applied, transparency
+        on white, 16-bit images scaled (rotated photos then match their upright copies)."""
+        super().__init__(verbose)
+        check_positive_int("draft_size", draft_size, allow_none=True)
         self.draft_size = draft_size
-        self.skipped: dict[str, str] = {}
-        """Files of the last ``encode_images`` call that could not be decoded, with the reason."""
+        self.upright = upright
 
     @property
     def bits(self) -> int:
@@ -75,41 +81,17 @@ class Hashing:
         """Number of bits that differ between two hex hashes of the same length."""
         return hamming_distance(hash1, hash2)
 
-    def encode_image(
-        self, image_file: PathLike | None = None, image_array: np.ndarray | None = None
-    ) -> str:
-        """Hash (hex string) of one image given as a file or a uint8 array.
-
-        Raises ``ValueError`` unless exactly one of the two is given, or if it cannot be decoded.
-        """
-        source = check_one_image(image_file, image_array)
-        try:
-            code = hash_image(self.algorithm, source, self.draft_size)
-        except DecodeError as exc:
-            raise ValueError(f"cannot encode {image_file}: {exc}") from exc
-        return to_hex(code[None])[0]
-
-    def encode_images(
-        self, image_dir: PathLike, recursive: bool = False, num_enc_workers: int | None = None
-    ) -> dict[str, str]:
-        """``{relative_path: hash}`` for every decodable image in ``image_dir``.
-
-        Files that cannot be decoded are logged once each and listed in ``self.skipped``.
-        ``num_enc_workers`` decoding threads are used (default: one per core).
-        """
-        names, codes = self._hash_folder(image_dir, recursive, num_enc_workers, dihedral=False)
-        return dict(zip(names, to_hex(codes), strict=True))
-
     def find_duplicates(
         self,
         image_dir: PathLike | None = None,
-        encoding_map: dict[str, str] | None = None,
+        encoding_map: Mapping[str, str] | None = None,
         max_distance_threshold: int | None = None,
         scores: bool = False,
         outfile: PathLike | None = None,
         recursive: bool = False,
         num_enc_workers: int | None = None,
         dihedral: bool = False,
+        **removed: object,
     ) -> DuplicateMap:
         """Duplicates of every file: ``{file: [dup, ...]}``, or ``{file: [(dup, distance), ...]}``.
 
@@ -119,23 +101,25 @@ class Hashing:
         symmetric; lists are sorted by ascending distance, then name. With ``dihedral`` (needs
         ``image_dir``), flipped and quarter-turned copies match too: each image is also searched
         with the hashes of its 7 flips and rotations (8 times the search work; the distance is
-        that of the closest version). ``outfile`` also writes the result as JSON.
+        that of the closest version). ``outfile`` also writes the result as JSON. 0.3.3's
+        ``search_method`` and ``num_dist_workers`` are accepted and ignored.
         """
-        names, pairs = self._search(
+        query = HashQuery(
             image_dir, encoding_map, max_distance_threshold, recursive, num_enc_workers, dihedral
         )
-        return saved(duplicate_map(names, pairs, scores=scores, higher_is_closer=False), outfile)
+        return self._find(query, scores, outfile, removed)
 
     def find_duplicates_to_remove(
         self,
         image_dir: PathLike | None = None,
-        encoding_map: dict[str, str] | None = None,
+        encoding_map: Mapping[str, str] | None = None,
         max_distance_threshold: int | None = None,
         outfile: PathLike | None = None,
         recursive: bool = False,
         num_enc_workers: int | None = None,
         dihedral: bool = False,
         keep: str = "first",
+        **removed: object,
     ) -> list[str]:
         """Files to remove so that exactly one file of every duplicate group is left.
 
@@ -143,57 +127,63 @@ class Hashing:
         ``keep`` picks the file kept, as in ``CNN.find_duplicates_to_remove`` (default: the
         first of its group in input order). Nothing is deleted.
         """
-        check_keep_policy(keep)
-        names, pairs = self._search(
+        query = HashQuery(
             image_dir, encoding_map, max_distance_threshold, recursive, num_enc_workers, dihedral
         )
-        return saved(files_to_remove_under(image_dir, names, pairs, keep), outfile)
+        return self._to_remove(query, keep, outfile, removed)
 
-    def _hash_folder(
-        self, image_dir: PathLike, recursive: bool, num_workers: int | None, dihedral: bool
-    ) -> tuple[list[str], np.ndarray]:
-        listing = list_images(image_dir, recursive=recursive)
+    def threshold(self, value: float | None) -> int:
+        return check_distance_threshold(
+            self.default_threshold if value is None else value, self.bits
+        )
+
+    @classmethod
+    def parse_threshold(cls, text: str) -> int:
+        return check_distance_threshold(int(text), cls.algorithm.bits)
+
+    def _encode_one(self, source: Path | np.ndarray) -> str:
+        return to_hex(hash_image(self.algorithm, source, self.draft_size, self.upright)[None])[0]
+
+    def _encode_listing(self, num_workers: int | None, listing: Listing) -> Encoded:
+        return self._hash_listing(num_workers, False, listing)
+
+    def _hash_listing(self, num_workers: int | None, dihedral: bool, listing: Listing) -> Encoded:
         encoded = hash_files(
             self.algorithm,
             listing.paths,
             self.draft_size,
+            self.upright,
             dihedral=dihedral,
             num_workers=num_workers,
             progress=self.verbose,
         )
-        self.skipped = dict(listing.skipped)
-        self.skipped.update({listing.names[i]: why for i, why in encoded.failures.items()})
-        shape = (len(encoded.indices), *([DIHEDRAL] if dihedral else []), self.bits // 8)
-        codes = encoded.vectors if encoded.indices else np.empty(shape, np.uint8)
-        return [listing.names[i] for i in encoded.indices], codes
+        if not encoded.indices:
+            shape = (0, *([DIHEDRAL] if dihedral else []), self.bits // 8)
+            encoded.vectors = np.empty(shape, np.uint8)
+        return encoded
 
-    def _search(
-        self,
-        image_dir: PathLike | None,
-        encoding_map: dict[str, str] | None,
-        max_distance_threshold: int | None,
-        recursive: bool,
-        num_enc_workers: int | None,
-        dihedral: bool,
-    ) -> tuple[list[str], Pairs]:
-        check_one_source(image_dir, encoding_map)
-        threshold = check_distance_threshold(
-            self.default_threshold if max_distance_threshold is None else max_distance_threshold,
-            self.bits,
-        )
-        if dihedral and image_dir is None:
+    def _encodings(self, codes: np.ndarray) -> list[str]:
+        return to_hex(codes)
+
+    def _stack(self, encoding_map: Mapping[str, str]) -> tuple[list[str], np.ndarray]:
+        return stack_hash_map(encoding_map, self.bits)
+
+    def _pairs(self, codes: np.ndarray, threshold: float) -> Pairs:
+        return hamming_pairs(codes, int(threshold))
+
+    def _names_and_pairs(self, query: Query[str]) -> tuple[list[str], Pairs]:
+        if not (isinstance(query, HashQuery) and query.dihedral):
+            return super()._names_and_pairs(query)
+        if query.image_dir is None:
             raise ValueError(
                 "dihedral=True needs image_dir: flipped and rotated versions are hashed from"
                 " the pixels, which an encoding_map does not have"
             )
-        if image_dir is None:
-            names, codes = stack_hash_map(encoding_map, self.bits)
-            return names, hamming_pairs(codes, threshold)
-        names, codes = self._hash_folder(image_dir, recursive, num_enc_workers, dihedral)
-        if not dihedral:
-            return names, hamming_pairs(codes, threshold)
+        checked = self.threshold(query.threshold)
+        encode = partial(self._hash_listing, query.num_enc_workers, True)
+        names, codes = self._folder(query.image_dir, query.recursive, encode)
         versions = codes.reshape(-1, codes.shape[-1])
-        found = cross_hamming_pairs(versions, codes[:, 0], threshold)
+        found = cross_hamming_pairs(versions, codes[:, 0], checked)
         return names, closest_per_pair(found, DIHEDRAL)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from imagededup.search.exact import QUERY_BLOCK, above, blocks, unique_pairs
 from imagededup.search.pairs import Pairs
-from imagededup.search.rows import float_rows
+from imagededup.search.rows import Rows, float_rows
 
 NPROBE = 64
 """Lists scanned per query: recall 0.996 of planted pairs at 1,000,000 vectors (0.989 at 32)."""
@@ -33,7 +33,7 @@ TRAIN_ITERATIONS = 10
 SEED = 1234
 
 
-def ivf_index(base: np.ndarray, nprobe: int = NPROBE) -> faiss.Index:
+def ivf_index(base: Rows, nprobe: int = NPROBE) -> faiss.Index:
     """An IVF inner-product index over ``base`` (unit rows; any sliceable, e.g. ``ViewRows``).
 
     About ``4 * sqrt(N)`` lists, trained on a sample; rows are added a block at a time.
@@ -51,7 +51,7 @@ def ivf_index(base: np.ndarray, nprobe: int = NPROBE) -> faiss.Index:
     return index
 
 
-def add_by_list(index: faiss.IndexIVF, base: np.ndarray) -> None:
+def add_by_list(index: faiss.IndexIVF, base: Rows) -> None:
     """Add ``base`` to ``index`` list by list, so each inverted list is allocated once.
 
     Adding in input order grows every list many times, and the growth leaves up to half of the
@@ -79,9 +79,7 @@ def list_vectors(index: faiss.IndexIVFFlat, number: int) -> tuple[np.ndarray, np
     return codes.view(np.float32).reshape(size, index.d), ids
 
 
-def ivf_range_blocks(
-    index: faiss.IndexIVFFlat, queries: np.ndarray, threshold: float
-) -> Iterator[Pairs]:
+def ivf_range_blocks(index: faiss.IndexIVFFlat, queries: Rows, threshold: float) -> Iterator[Pairs]:
     """All ``(q, b)`` with ``queries[q] . base[b] >= threshold`` among the lists ``q`` probes.
 
     The pairs FAISS's range search finds at the same ``nprobe``. Queries go in groups (see

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import faiss
-import numpy as np
 
 from imagededup.search.ann import ivf_index, ivf_range_blocks
 from imagededup.search.exact import flat_index, range_blocks
 from imagededup.search.pairs import Pairs
+from imagededup.search.rows import Rows
 
 EXACT_MAX_VECTORS = 50_000
 """Up to this many images search is exact; above, IVF (measured with benchmarks/search.py)."""
@@ -20,12 +20,12 @@ def use_approximate(count: int, approximate: bool | None) -> bool:
     return count > EXACT_MAX_VECTORS if approximate is None else approximate
 
 
-def base_index(base: np.ndarray, approximate: bool | None = None) -> faiss.Index:
+def base_index(base: Rows, approximate: bool | None = None) -> faiss.Index:
     """A FAISS index over ``base`` (unit rows, or ``ViewRows``) to query (flat or IVF)."""
     return ivf_index(base) if use_approximate(len(base), approximate) else flat_index(base)
 
 
-def query_blocks(index: faiss.Index, queries: np.ndarray, threshold: float) -> Iterator[Pairs]:
+def query_blocks(index: faiss.Index, queries: Rows, threshold: float) -> Iterator[Pairs]:
     """All ``(q, b)`` with similarity >= ``threshold`` (among probed lists for IVF), in parts."""
     if isinstance(index, faiss.IndexIVFFlat):
         return ivf_range_blocks(index, queries, threshold)

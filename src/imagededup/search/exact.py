@@ -12,7 +12,7 @@ import faiss
 import numpy as np
 
 from imagededup.search.pairs import Pairs
-from imagededup.search.rows import float_rows
+from imagededup.search.rows import Rows, float_rows
 
 QUERY_BLOCK = 4096
 # Scores of the same image computed along two paths differ in the last float bits.
@@ -32,7 +32,7 @@ def above(sims: np.ndarray, threshold: float, rows: np.ndarray, cols: np.ndarray
     return Pairs(rows[i], cols[j], np.clip(sims[i, j], -1.0, 1.0))
 
 
-def flat_index(base: np.ndarray) -> faiss.IndexFlat:
+def flat_index(base: Rows) -> faiss.IndexFlat:
     """An exact inner-product index over ``base`` (unit rows; any sliceable, e.g. ``ViewRows``)."""
     index = faiss.IndexFlatIP(base.shape[1])
     for start, stop in blocks(len(base)):
@@ -45,7 +45,7 @@ def stored_vectors(index: faiss.IndexFlat) -> np.ndarray:
     return faiss.rev_swig_ptr(index.get_xb(), index.ntotal * index.d).reshape(-1, index.d)
 
 
-def range_blocks(index: faiss.Index, queries: np.ndarray, threshold: float) -> Iterator[Pairs]:
+def range_blocks(index: faiss.Index, queries: Rows, threshold: float) -> Iterator[Pairs]:
     """``range_pairs``, one block of queries at a time (query numbers count from the first)."""
     for start, stop in blocks(len(queries)):
         block = float_rows(queries, slice(start, stop))
@@ -54,7 +54,7 @@ def range_blocks(index: faiss.Index, queries: np.ndarray, threshold: float) -> I
         yield Pairs(rows + start, ids.astype(np.int64), np.clip(scores, -1.0, 1.0))
 
 
-def range_pairs(index: faiss.Index, queries: np.ndarray, threshold: float) -> Pairs:
+def range_pairs(index: faiss.Index, queries: Rows, threshold: float) -> Pairs:
     """All ``(q, b)`` with ``queries[q] . base[b] >= threshold`` in ``index``, scores in [-1, 1].
 
     ``queries`` are unit rows: an array or anything sliceable into one (e.g. ``ViewRows``).

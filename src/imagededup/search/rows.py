@@ -42,3 +42,7 @@ def float_rows(base: np.ndarray | ViewRows, rows: slice | np.ndarray) -> np.ndar
 def views_of(vectors: np.ndarray, view_count: int = 1) -> list[ViewRows]:
     """Every view of ``vectors``: the images' own first, then each rotated view."""
     return [ViewRows(vectors, view_count, view) for view in range(view_count)]
+
+
+Rows = np.ndarray | ViewRows
+"""Unit rows for a search: an array, or an array's views read one at a time."""
