@@ -6,6 +6,7 @@ file (``check``), how it acts (``apply``), when a file needs no restoring (``in_
 whether a file at the original name may be replaced by the stored original (``restore_over``).
 Restoring itself (``put_back``) is the same for every action.
 """
+
 from __future__ import annotations
 
 import os
