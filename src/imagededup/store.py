@@ -86,13 +86,10 @@ class EmbeddingStore:
         self._warned = False
         try:
             self._db = self._open()
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                self._step_aside(exc)
-            else:
-                self._recreate(exc)
-        except OSError as exc:
+        except (sqlite3.OperationalError, OSError) as exc:  # locked, unwritable, a folder
             self._step_aside(exc)
+        except sqlite3.DatabaseError as exc:  # not a database, malformed, failed its check
+            self._recreate(exc)
 
     def _open(self) -> sqlite3.Connection:
         """Connect, check the file, create the table; raises on any doubt."""

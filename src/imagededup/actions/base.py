@@ -1,8 +1,10 @@
-"""What every file action shares: a step per duplicate, and the ``Action`` class each action is.
+"""What every file action shares: the ``Action`` class each action is, and moving bytes aside
+and back.
 
 An action says where the duplicates' bytes go (``storage``), what it checks before touching a
-file (``check``), how it acts (``apply``) and how it restores a file whose original name is taken
-(``restore_over``). Restoring a file whose name is free is the same for every action.
+file (``check``), how it acts (``apply``), when a file needs no restoring (``in_place``) and
+whether a file at the original name may be replaced by the stored original (``restore_over``).
+Restoring itself (``put_back``) is the same for every action.
 """
 
 from __future__ import annotations
