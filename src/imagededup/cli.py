@@ -32,6 +32,7 @@ from pathlib import Path
 
 from imagededup import __version__
 from imagededup.actions import Outcome, Step, apply, fresh_names, plan, plan_undo, undo
+from imagededup.decisions import decide, load_decisions
 from imagededup.evaluation import evaluate
 from imagededup.groups import (
     KEEP_POLICIES,
@@ -41,6 +42,7 @@ from imagededup.groups import (
     reclaimable_bytes,
 )
 from imagededup.images.info import FileInfo, file_info
+from imagededup.keep import measure
 from imagededup.methods import CNN, AHash, DHash, PDQHash, PHash, WHash
 from imagededup.methods.hashing import Hashing
 from imagededup.report.html import write_report
@@ -61,7 +63,7 @@ from imagededup.scan import (
 from imagededup.utils import plot_duplicates
 from imagededup.validation import check_similarity_threshold
 
-DEFAULT_KEEP = "largest-resolution"
+DEFAULT_KEEP = "best"
 
 
 class UsageError(Exception):
@@ -181,7 +183,13 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument(
         "--hardlink", action="store_true", help="replace duplicates by hard links to the kept file"
     )
-    _add_keep(act, "which file to keep (default: the one find used, else largest-resolution)")
+    _add_keep(act, f"which file to keep (default: the one find used, else {DEFAULT_KEEP})")
+    act.add_argument(
+        "--decisions",
+        metavar="FILE",
+        help="per-file choices downloaded from the report: act on the files in its remove list,"
+        " never on those in its keep list; other files follow --keep",
+    )
     act.add_argument("--root", metavar="DIR", help="folder the names are relative to")
     _add_reference(act, "never acted on (added to those of the scan)")
     act.add_argument(
@@ -262,12 +270,13 @@ def run_find(args: argparse.Namespace) -> int:
         scan = scan_folders(finder, folders, args.recursive, **search)
     reference_names = [relative_name(folder, scan.root) for folder in references]
     info = cache(lambda name: file_info(scan.root / name))
+    content = cache(lambda name: measure(scan.root / name))
 
     def is_reference(name: str) -> bool:
         return in_folders(name, reference_names)
 
     groups = [
-        keep_group(files, args.keep, info, is_reference)
+        keep_group(files, args.keep, info, is_reference, content)
         for files in groups_from_map(scan.duplicates)
     ]
     scores = best_scores(scan.duplicates, method.higher_is_closer)
@@ -395,6 +404,11 @@ def run_act(args: argparse.Namespace) -> int:
     else:
         manifest, storage = fresh_names(result.parent)
     groups, left_alone = _act_groups(args, duplicates, root, record)
+    if args.decisions is not None:
+        decided = decide(groups, load_decisions(args.decisions))
+        for message in decided.messages:
+            print(message)
+        groups, left_alone = decided.groups, left_alone + decided.left_alone
     steps = plan(action, groups, root, storage, record.sha256 if record else {})
     todo = [step for step in steps if step.skip is None]
     left_alone += len(steps) - len(todo)
@@ -466,6 +480,7 @@ def _act_groups(
     keep = args.keep or (record.keep if record else DEFAULT_KEEP)
     recorded = record.files if record else {}
     live = cache(lambda name: file_info(root / name))
+    content = cache(lambda name: measure(root / name))
 
     def info(name: str) -> FileInfo:
         return recorded.get(name) or live(name)
@@ -476,7 +491,7 @@ def _act_groups(
     groups, left_alone = [], 0
     for files in names:
         try:
-            groups.append(keep_group(files, keep, info, is_reference))
+            groups.append(keep_group(files, keep, info, is_reference, content))
         except OSError as exc:
             print(f"leave group of {', '.join(files)}: {exc}")
             left_alone += len(files) - 1
