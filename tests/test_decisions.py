@@ -158,3 +158,9 @@ def test_act_refuses_bad_decisions_and_changes_nothing(library, decisions, messa
     assert run.returncode == 2
     assert message in run.stderr and len(run.stderr.splitlines()) == 1
     assert hashes(library) == before
+
+
+def test_names_of_groups_left_alone_earlier_are_not_unknown():
+    everything = [name for group in GROUPS for name in group.files]
+    decided = decide(GROUPS[:1], Decisions(keep=frozenset({"c/2.jpg"})), everything)
+    assert decided.groups == GROUPS[:1] and not decided.messages

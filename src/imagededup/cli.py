@@ -405,7 +405,7 @@ def run_act(args: argparse.Namespace) -> int:
         manifest, storage = fresh_names(result.parent)
     groups, left_alone = _act_groups(args, duplicates, root, record)
     if args.decisions is not None:
-        decided = decide(groups, load_decisions(args.decisions))
+        decided = decide(groups, load_decisions(args.decisions), duplicates)
         for message in decided.messages:
             print(message)
         groups, left_alone = decided.groups, left_alone + decided.left_alone

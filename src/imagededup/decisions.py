@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,15 +89,18 @@ def _names(value: object, key: str, source: str | os.PathLike[str]) -> frozenset
     return frozenset(value)
 
 
-def decide(groups: Sequence[Group], decisions: Decisions) -> Decided:
+def decide(
+    groups: Sequence[Group], decisions: Decisions, names: Iterable[str] | None = None
+) -> Decided:
     """The groups with their kept files set by ``decisions`` (undecided files: as the policy
     chose); a group that would keep nothing is dropped with a message.
 
-    Raises ``ValueError`` for a name that is in no group. The kept files stay in the policy's
-    order, followed by files kept by decision in input order, so ``keep[0]`` (the target of
-    hard links) is the policy's choice whenever that is still kept.
+    Raises ``ValueError`` for a name that is not among ``names`` (default: the files of
+    ``groups``; pass every name of the result when some groups were already left alone). The
+    kept files stay in the policy's order, followed by files kept by decision in input order,
+    so ``keep[0]`` (the target of hard links) is the policy's choice whenever that is kept.
     """
-    known = {name for group in groups for name in group.files}
+    known = set(names) if names is not None else {n for group in groups for n in group.files}
     unknown = (decisions.keep | decisions.remove) - known
     if unknown:
         raise ValueError(

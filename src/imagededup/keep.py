@@ -6,14 +6,19 @@ the copy with the most pixels is often the worst one: an added border, an upscal
 screenshot has more pixels and no more detail. It narrows the group down signal by signal, each
 time keeping the copies within a small tolerance of the best, and keeps the first survivor:
 
-1. effective resolution: pixels after trimming uniform borders, and no more than those of a
-   smaller copy in the group when the larger one has no detail beyond that copy's scale;
+1. effective resolution: pixels without a uniform frame (border, padding) that another copy of
+   the group lacks, and no more than those of a smaller copy of the same shape when the larger
+   one holds no detail beyond that copy's scale (an upscale); then the copies without a frame;
 2. less compression: lossless before lossy, a higher JPEG quality (estimated from the
-   quantisation tables), then more bytes per pixel within one format;
-3. colour before greyscale;
-4. an original-looking copy: no copy marks in the name ("copy", "(2)", "edited", ...), camera
+   quantisation tables), or more bytes per pixel within a format that does not say;
+3. fine detail: copies with clearly less of the top quarter of the spectrum than the group's
+   median copy were resampled (rotated, upscaled, blurred) and go;
+4. colour before greyscale;
+5. an original-looking copy: no copy marks in the name ("copy", "(2)", "edited", ...), camera
    EXIF, then the oldest date (EXIF DateTimeOriginal, else the modification time);
-5. input order.
+6. input order.
+
+Every threshold was measured on real edited copies (see ``benchmarks/keep.py``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,15 @@
-"""A single, self-contained HTML page that shows every duplicate group and the file kept in each.
+"""A single, self-contained HTML page to review every duplicate group and choose what goes.
 
 Everything is in the one file: small JPEG thumbnails (128 px, base64) and the group data as JSON.
 A short script renders one page of 50 groups at a time from that data, so the page stays quick
 with thousands of groups (about 5 kB per file: 5,000 groups of three files make ~75 MB). File
 names are inserted as text, never as HTML, so no name can inject markup.
+
+Each picture starts as the keep policy decided and switches between keep and remove on a click
+(or arrow keys and space); a group always keeps one file, reference files stay kept. The page
+counts the files and bytes to remove, keeps the choices in the browser's local storage (under a
+hash of the report's file names) and downloads them as a decisions file for ``act --decisions``
+(see ``imagededup.decisions``).
 """
 
 from __future__ import annotations
@@ -165,7 +171,7 @@ _TEMPLATE = """<!DOCTYPE html>
 score: the file's closest match in its group</p>
 <p class="help">Click a picture (or move with the arrow keys and press space) to switch it
 between keep and remove; every group keeps at least one file. Your choices stay in this browser.
-Download them and run <code>imagededup act RESULT.json --decisions FILE ...</code>.</p>
+Download them and run <code>imagededup act RESULT.json --decisions FILE</code> with an action.</p>
 <div class="bar"><span class="totals" id="totals"></span>
 <button id="download">download decisions</button><button id="reset">undo my choices</button>
 <span class="notice" id="notice" role="status"></span></div>
