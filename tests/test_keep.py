@@ -155,3 +155,12 @@ def test_an_unreadable_copy_is_never_kept_over_a_readable_one(copies, tmp_path):
 def test_best_needs_the_pixels():
     with pytest.raises(ValueError, match="measures the pixels"):
         keep_group(["a.jpg", "b.jpg"], "best", lambda n: None)
+
+
+def test_a_rotated_phone_photo_keeps_its_quality_and_displayed_size(tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # EXIF orientation: shown rotated by 90 degrees
+    original("coffee").save(tmp_path / "phone.jpg", quality=80, exif=exif)
+    content = measure(tmp_path / "phone.jpg")
+    assert content.size == (320, 480)  # as displayed
+    assert content.format == "JPEG" and content.quality == pytest.approx(80, abs=1.5)

@@ -104,17 +104,18 @@ def measure(path: str | Path) -> Content:
     detail profile: they are never taken for upscales.
     """
     try:
+        with Image.open(path) as header:  # before decoding: EXIF rotation drops the tables
+            fmt, quality = header.format or "", stored_quality(header)
+            camera, date = exif_origin(header)
         image = open_image(path)
-    except DecodeError:
+    except (DecodeError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         return UNREADABLE
     try:
         pixels_count = image.width * image.height
         factor = 1 if pixels_count <= BIG_PIXELS else math.isqrt(pixels_count // BIG_PIXELS) + 1
-        quality = stored_quality(image)
-        camera, date = exif_origin(image)
-        rgb = to_rgb(image if factor == 1 else image.reduce(factor))
-        pixels = np.asarray(rgb)
-        fmt = image.format or ""
+        rgb = to_rgb(image)
+        pixels = np.asarray(rgb if factor == 1 else rgb.reduce(factor))
+        rgb.close()
     except (OSError, ValueError, SyntaxError, MemoryError):
         return UNREADABLE
     finally:

@@ -190,6 +190,7 @@ const pages = Math.max(1, Math.ceil(data.groups.length / data.pageSize));
 const storageKey = "imagededup-decisions:" + data.id;
 // file.keep: true or false, what act will do; file.initial: what the keep policy chose
 let freed = 0, removed = 0;
+const changed = new Map();  // name -> keep, for the files whose choice differs from the policy's
 for (const group of data.groups) {
   for (const file of group.files) {
     file.initial = file.keep = file.status !== "duplicate";
@@ -220,6 +221,7 @@ function setKeep(file, keep) {  // the one place a choice changes; keeps the tot
   file.keep = keep;
   freed += keep ? -file.size : file.size;
   removed += keep ? -1 : 1;
+  if (keep === file.initial) changed.delete(file.name); else changed.set(file.name, keep);
 }
 
 function restore() {  // the choices saved by an earlier visit, checked against the groups
@@ -237,14 +239,10 @@ function restore() {  // the choices saved by an earlier visit, checked against 
   }
 }
 
-function save() {  // only the files whose choice differs from the policy's
-  const changed = {};
-  for (const group of data.groups) {
-    for (const file of group.files) if (file.keep !== file.initial) changed[file.name] = file.keep;
-  }
+function save() {  // only the files whose choice differs from the policy's: quick to write
   const store = storage();
   try {
-    if (store) store.setItem(storageKey, JSON.stringify(changed));
+    if (store) store.setItem(storageKey, JSON.stringify(Object.fromEntries(changed)));
   } catch (error) { notice("your choices could not be saved in this browser"); }
 }
 
