@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -322,7 +322,7 @@ DETAIL_TOLERANCE = 0.10
 rotation loses ~20%; a mirror image, a caption or a re-save at the same quality ~0%)."""
 
 
-def _near_best(scores: dict[int, float], tolerance: float, relative: bool) -> set[int]:
+def _near_best(scores: Mapping[int, float], tolerance: float, relative: bool) -> set[int]:
     top = max(scores.values())
     margin = abs(top) * tolerance if relative else tolerance
     return {i for i, value in scores.items() if value >= top - margin}
