@@ -95,9 +95,10 @@ def test_a_bicubic_upscale_loses_to_the_original_on_fine_detail(copies, name):
 
 
 @pytest.mark.parametrize("name", ["chelsea", "astronaut"])
-def test_a_rotated_copy_holds_less_fine_detail(copies, name):
+def test_a_rotated_copy_has_filled_corners_and_less_fine_detail(copies, name):
     rotated, orig = (measure(copies / f"{name}_{label}.jpg") for label in ("rotate", "orig"))
     assert fine_detail(rotated) < 0.9 * fine_detail(orig)
+    assert rotated.wedged and not orig.wedged  # black triangles in the corners
     assert kept(copies, [f"{name}_rotate.jpg", f"{name}_orig.jpg"]) == f"{name}_orig.jpg"
 
 

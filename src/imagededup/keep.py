@@ -14,8 +14,9 @@ time keeping the copies within a small tolerance of the best, and keeps the firs
 3. fine detail: copies with clearly less of the top quarter of the spectrum than the group's
    median copy were resampled (rotated, upscaled, blurred) and go;
 4. colour before greyscale;
-5. an original-looking copy: no copy marks in the name ("copy", "(2)", "edited", ...), camera
-   EXIF, then the oldest date (EXIF DateTimeOriginal, else the modification time);
+5. an original-looking copy: no filled corners (a rotation), no copy marks in the name ("copy",
+   "(2)", "edited", ...), camera EXIF, then the oldest date (EXIF DateTimeOriginal, else the
+   modification time);
 6. input order.
 
 Every threshold was measured on real edited copies (see ``benchmarks/keep.py``).
@@ -71,7 +72,8 @@ class Content:
     ``size`` is ``(width, height)`` as displayed; ``box`` is ``(left, top, right, bottom)`` of
     the picture without its uniform outer lines; ``quality`` is a JPEG quality (1-100),
     ``LOSSLESS``, or ``None`` when unknown; ``detail`` is the spectrum profile of
-    ``detail_profile``; ``date`` is EXIF DateTimeOriginal (``"YYYY:MM:DD HH:MM:SS"``) or None.
+    ``detail_profile``; ``date`` is EXIF DateTimeOriginal (``"YYYY:MM:DD HH:MM:SS"``) or None;
+    ``wedged`` says that three corners or more are fill triangles (a rotated copy).
     """
 
     format: str
@@ -82,6 +84,7 @@ class Content:
     detail: tuple[float, ...]
     camera: bool = False
     date: str | None = None
+    wedged: bool = False
 
     @property
     def trimmed(self) -> tuple[int, int]:
@@ -131,6 +134,7 @@ def measure(path: str | Path) -> Content:
         detail=detail_profile(luma[top:bottom, left:right]) if factor == 1 else (),
         camera=camera,
         date=date,
+        wedged=filled_corners(luma) >= 3,
     )
 
 
@@ -160,6 +164,30 @@ def trim_box(luma: np.ndarray, tolerance: float = BORDER_TOLERANCE) -> tuple[int
     left = int(np.argmin(cols))
     right = width - int(np.argmin(cols[::-1]))
     return left, top, right, bottom
+
+
+def filled_corners(luma: np.ndarray) -> int:
+    """How many corners of ``luma`` are triangles of one level, as a rotation leaves them."""
+    corners = [luma, luma[:, ::-1], luma[::-1, :], luma[::-1, ::-1]]
+    return sum(_is_wedge(corner) or _is_wedge(corner.T) for corner in corners)
+
+
+def _is_wedge(luma: np.ndarray, tolerance: float = BORDER_TOLERANCE) -> bool:
+    """Whether the top-left corner is a triangle of the corner's level: the runs of that level
+    along the rows shrink steadily (by more than half a pixel a row) to nothing."""
+    height, width = luma.shape
+    level = float(np.median(luma[:2, :2]))
+    rows = min(height, width) // 2
+    other = np.abs(luma[:rows, : width // 2] - level) > tolerance
+    runs = np.where(other.any(axis=1), np.argmax(other, axis=1), width // 2)
+    if not 8 <= runs[0] < width // 2 or not (runs == 0).any():
+        return False
+    end = int(np.argmax(runs == 0))
+    if end < 4:
+        return False
+    k = np.arange(end)
+    slope, intercept = np.polyfit(k, runs[:end], 1)
+    return bool(slope < -0.5 and np.median(np.abs(runs[:end] - intercept - slope * k)) <= 2)
 
 
 def stored_quality(image: Image.Image) -> float | None:
@@ -340,6 +368,8 @@ def choose_best(files: Sequence[str], info: InfoOf, content: ContentOf) -> int:
     alive = {i for i in alive if detail[i] >= (1 - DETAIL_TOLERANCE) * typical}
     colour = {i for i in alive if not content(files[i]).grey}
     alive = colour or alive
+    unrotated = {i for i in alive if not content(files[i]).wedged}
+    alive = unrotated or alive
     marks = {i: -copy_marks(files[i]) for i in alive}
     alive = _near_best(marks, 0, relative=False)
     camera = {i for i in alive if content(files[i]).camera}
