@@ -61,7 +61,7 @@ def test_find_prints_groups_and_writes_json_with_scan_record(scanned):
     record = json.loads(scanned.result.with_name("result.scan.json").read_text())
     assert record["root"] == str(scanned.library)
     assert record["references"] == ["archive"]
-    assert record["keep"] == "largest-resolution"
+    assert record["keep"] == "best"
     assert len(record["files"]) == 22  # the files of the three groups
     facts = record["files"]["photos/2024/chelsea_half.jpg"]
     assert facts["sha256"] == sha256_file(scanned.library / "photos/2024/chelsea_half.jpg")

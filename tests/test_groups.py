@@ -110,5 +110,9 @@ def test_cnn_find_duplicates_to_remove_keep_policies(cnn, photo_dir, expected_gr
         assert kept.pop() not in {f"{name}_half.jpg", f"{name}_crop.jpg"}
     shortest = cnn.find_duplicates_to_remove(image_dir=photo_dir, keep="shortest-path")
     assert not {f"{name}.jpg" for name in ORIGINALS} & set(shortest)
+    best = cnn.find_duplicates_to_remove(image_dir=photo_dir, keep="best")
+    for name in ORIGINALS[:3]:  # the original, or an edit saved at a higher quality than it
+        (kept,) = ({f"{name}.jpg", *expected_groups[f"{name}.jpg"]}) - set(best)
+        assert kept in {f"{name}.jpg", f"{name}_flip.jpg", f"{name}_bright.jpg"}
     with pytest.raises(ValueError, match="keep policy"):
-        cnn.find_duplicates_to_remove(image_dir=photo_dir, keep="best")
+        cnn.find_duplicates_to_remove(image_dir=photo_dir, keep="biggest")

@@ -42,6 +42,7 @@ from imagededup.actions import (
     plan_undo,
     undo,
 )
+from imagededup.decisions import decide, load_decisions
 from imagededup.display import ShownFormatter, shown
 from imagededup.evaluation import evaluate
 from imagededup.groups import (
@@ -53,6 +54,7 @@ from imagededup.groups import (
 )
 from imagededup.images.discover import following_symlinks
 from imagededup.images.info import FileInfo, file_info
+from imagededup.keep import measure
 from imagededup.methods import CNN, AHash, DHash, PDQHash, PHash, WHash
 from imagededup.methods.base import Finder
 from imagededup.methods.hashing import Hashing
@@ -74,7 +76,7 @@ from imagededup.scan import (
 )
 from imagededup.utils import plot_duplicates
 
-DEFAULT_KEEP = "largest-resolution"
+DEFAULT_KEEP = "best"
 
 
 class UsageError(Exception):
@@ -189,7 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
             what.add_argument(action.flag, metavar=action.metavar, help=action.help)
         else:
             what.add_argument(action.flag, action="store_true", help=action.help)
-    _add_keep(act, "which file to keep (default: the one find used, else largest-resolution)")
+    _add_keep(act, f"which file to keep (default: the one find used, else {DEFAULT_KEEP})")
+    act.add_argument(
+        "--decisions",
+        metavar="FILE",
+        help="per-file choices downloaded from the report: act on the files in its remove list,"
+        " never on those in its keep list; other files follow --keep",
+    )
     act.add_argument("--root", metavar="DIR", help="folder the names are relative to")
     _add_reference(act, "never acted on (added to those of the scan)")
     act.add_argument(
@@ -275,12 +283,13 @@ def run_find(args: argparse.Namespace) -> int:
         scan = scan_folders(finder, folders, args.recursive, threshold, encoder)
     reference_names = [relative_name(folder, scan.root) for folder in references]
     info = cache(lambda name: file_info(scan.root / name))
+    content = cache(lambda name: measure(scan.root / name))
 
     def is_reference(name: str) -> bool:
         return in_folders(name, reference_names)
 
     groups = [
-        keep_group(files, args.keep, info, is_reference)
+        keep_group(files, args.keep, info, is_reference, content)
         for files in groups_from_map(scan.duplicates)
     ]
     scores = best_scores(scan.duplicates, method.finder.higher_is_closer)
@@ -407,6 +416,11 @@ def run_act(args: argparse.Namespace) -> int:
         )
     manifest, storage = action.storage(value, result)
     groups, left_alone = _act_groups(args, duplicates, root, record)
+    if args.decisions is not None:
+        decided = decide(groups, load_decisions(args.decisions), duplicates)
+        for message in decided.messages:
+            print(shown(message))
+        groups, left_alone = decided.groups, left_alone + decided.left_alone
     steps = plan(action.name, groups, root, storage, record.sha256 if record else {})
     todo = [step for step in steps if step.skip is None]
     left_alone += len(steps) - len(todo)
@@ -488,6 +502,7 @@ def _act_groups(
     keep = args.keep or (record.keep if record else DEFAULT_KEEP)
     recorded = record.files if record else {}
     live = cache(lambda name: file_info(root / name))
+    content = cache(lambda name: measure(root / name))
 
     def info(name: str) -> FileInfo:
         return recorded.get(name) or live(name)
@@ -505,7 +520,7 @@ def _act_groups(
         if len(files) < 2:
             continue
         try:
-            groups.append(keep_group(files, keep, info, is_reference))
+            groups.append(keep_group(files, keep, info, is_reference, content))
         except OSError as exc:
             print(f"leave group of {shown(', '.join(files))}: {shown(str(exc))}")
             left_alone += len(files) - 1

@@ -1,7 +1,7 @@
 """Duplicate pairs -> groups (connected components) -> which files to keep and which to remove.
 
-A keep policy ranks the files of a group; the best one is kept. Ties are broken by the order of
-the files in the input (sorted names for a folder), so the choice is always deterministic. Files
+A keep policy (``imagededup.keep``) chooses the file kept in a group. Ties are broken by the order
+of the files in the input (sorted names for a folder), so the choice is always deterministic. Files
 in reference folders are never removed: a group that has some keeps all of them and nothing else.
 The API (``CNN.find_duplicates_to_remove``) and the command line share this one implementation.
 """
@@ -17,47 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from imagededup.images.info import FileInfo, file_info
+from imagededup.keep import KEEP_POLICIES, Content, ContentOf, InfoOf, measure
 from imagededup.search.pairs import Pairs
-
-InfoOf = Callable[[str], FileInfo]
-"""Looks up the ``FileInfo`` of a name (read from disk or from a scan record)."""
-
-
-def _first(name: str, info: InfoOf) -> tuple:
-    return ()
-
-
-def _largest_resolution(name: str, info: InfoOf) -> tuple:
-    facts = info(name)
-    return (-facts.pixels, -facts.size)
-
-
-def _largest_file(name: str, info: InfoOf) -> tuple:
-    facts = info(name)
-    return (-facts.size, -facts.pixels)
-
-
-def _oldest(name: str, info: InfoOf) -> tuple:
-    return (info(name).mtime,)
-
-
-def _newest(name: str, info: InfoOf) -> tuple:
-    return (-info(name).mtime,)
-
-
-def _shortest_path(name: str, info: InfoOf) -> tuple:
-    return (len(name),)
-
-
-KEEP_POLICIES: dict[str, Callable[[str, InfoOf], tuple]] = {
-    "first": _first,  # first in input order: the API's default, as in imagededup 0.3.3
-    "largest-resolution": _largest_resolution,  # most pixels, then largest file
-    "largest-file": _largest_file,  # most bytes, then most pixels
-    "oldest": _oldest,  # earliest modification time
-    "newest": _newest,  # latest modification time
-    "shortest-path": _shortest_path,  # fewest characters in the name
-}
-"""Keep policy name -> sort key of a file (smaller is better); ties go to input order."""
 
 
 def check_keep_policy(keep: object) -> str:
@@ -69,6 +30,10 @@ def check_keep_policy(keep: object) -> str:
 
 def _no_info(name: str) -> FileInfo:
     raise ValueError(f"this keep policy reads file sizes, dates or resolutions; none for {name!r}")
+
+
+def _no_content(name: str) -> Content:
+    raise ValueError(f"the best keep policy measures the pixels of each file; none for {name!r}")
 
 
 def _not_reference(name: str) -> bool:
@@ -102,13 +67,16 @@ def keep_group(
     keep: str = "first",
     info: InfoOf = _no_info,
     is_reference: Callable[[str], bool] = _not_reference,
+    content: ContentOf = _no_content,
 ) -> Group:
-    """Rank ``files`` by the ``keep`` policy and keep the best one, or every reference file."""
-    policy = KEEP_POLICIES[check_keep_policy(keep)]
-    order = sorted(range(len(files)), key=lambda i: (policy(files[i], info), i))
-    ranked = [files[i] for i in order]
-    references = [name for name in ranked if is_reference(name)]
-    return Group(list(files), references or ranked[:1], frozenset(references))
+    """Keep the file the ``keep`` policy chooses, or every reference file (the policy's choice
+    among them first). ``content`` measures a file's pixels, for the ``best`` policy."""
+    choose = KEEP_POLICIES[check_keep_policy(keep)]
+    references = [name for name in files if is_reference(name)]
+    candidates = references or list(files)
+    first = candidates[choose(candidates, info, content)]
+    kept = [first] + [name for name in references if name != first]
+    return Group(list(files), kept, frozenset(references))
 
 
 def connected_groups(count: int, pairs: Pairs) -> list[list[int]]:
@@ -132,7 +100,11 @@ def connected_groups(count: int, pairs: Pairs) -> list[list[int]]:
 
 
 def files_to_remove(
-    names: Sequence[str], pairs: Pairs, keep: str = "first", info: InfoOf = _no_info
+    names: Sequence[str],
+    pairs: Pairs,
+    keep: str = "first",
+    info: InfoOf = _no_info,
+    content: ContentOf = _no_content,
 ) -> list[str]:
     """The files whose removal leaves exactly one file of each group, the one ``keep`` prefers."""
     check_keep_policy(keep)
@@ -140,7 +112,7 @@ def files_to_remove(
     return [
         name
         for members in groups
-        for name in keep_group([names[i] for i in members], keep, info).remove
+        for name in keep_group([names[i] for i in members], keep, info, content=content).remove
     ]
 
 
@@ -149,7 +121,8 @@ def files_to_remove_under(
 ) -> list[str]:
     """``files_to_remove`` for names relative to ``folder`` (None: the working directory)."""
     root = Path(folder) if folder is not None else Path()
-    return files_to_remove(names, pairs, keep, info=cache(lambda name: file_info(root / name)))
+    info = cache(lambda name: file_info(root / name))
+    return files_to_remove(names, pairs, keep, info, cache(lambda name: measure(root / name)))
 
 
 def groups_from_map(
