@@ -1,16 +1,29 @@
-"""The command line's ``find --ray``: a finder that encodes on Ray and searches like ``CNN``."""
+"""The command line's ``find --ray``: a finder that encodes on Ray and searches like ``CNN``.
+
+Below ``RAY_SEARCH_MIN_FILES`` files the vectors are read back and searched in this process,
+as ``CNN`` does; above it the search itself runs on Ray (``find_duplicates_on_ray``, its pairs
+in ``--ray-output/_search``) and the duplicate map is built from the pairs file alone.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from imagededup.distributed import shards
 from imagededup.distributed.encode import encode_dataset
+from imagededup.distributed.ray_search import find_duplicates_on_ray, read_pairs
 from imagededup.methods.cnn import CNN
+from imagededup.results import DuplicateMap, duplicate_map
+from imagededup.search.pairs import Pairs
+
+RAY_SEARCH_MIN_FILES = 2_000_000
+"""From this many files on, ``find --ray`` searches on Ray too. On one machine the Ray search
+is slower than the one-process IVF at every size measured (README, "Distributed"); it pays when
+the vectors (4 KiB a file: 8 GiB here) no longer fit one machine's memory next to the search."""
+SEARCH_DIR = "_search"
 
 
 class RayFinder:
@@ -22,8 +35,8 @@ class RayFinder:
         self.address = address
         self.skipped: dict[str, str] = {}
 
-    def encode_images(self, image_dir: Path, recursive: bool = True) -> dict[str, np.ndarray]:
-        """``{relative path: vector}`` of ``image_dir``'s images, encoded (or reused) on Ray."""
+    def encode_images(self, image_dir: Path, recursive: bool = True) -> dict[str, str]:
+        """``{relative path: absolute path}`` of ``image_dir``'s images, encoded (or reused)."""
         root = Path(os.path.abspath(image_dir))
         done = encode_dataset(
             root,
@@ -34,16 +47,44 @@ class RayFinder:
             progress=self.cnn.verbose,
         )
         self.skipped = {_relative(path, root): why for path, why in done.skipped.items()}
-        wanted = set(done.files)
-        paths, vectors = shards.read_embeddings(self.output_dir)
-        return {
-            _relative(path, root): vector
-            for path, vector in zip(paths, vectors, strict=True)
-            if path in wanted
-        }
+        return {_relative(path, root): path for path in done.files}
 
-    def find_duplicates(self, **kwargs: Any) -> Any:
-        return self.cnn.find_duplicates(**kwargs)
+    def find_duplicates(
+        self,
+        encoding_map: dict[str, str],
+        min_similarity_threshold: float | None = None,
+        scores: bool = False,
+    ) -> DuplicateMap:
+        """Duplicates among ``encoding_map``'s files (names to absolute paths), on Ray if many."""
+        if len(encoding_map) < RAY_SEARCH_MIN_FILES:
+            paths, vectors = shards.read_embeddings(self.output_dir)
+            row = {path: i for i, path in enumerate(paths)}
+            wanted = {name: vectors[row[path]] for name, path in encoding_map.items()}
+            threshold = min_similarity_threshold
+            return self.cnn.find_duplicates(
+                encoding_map=wanted, min_similarity_threshold=threshold, scores=scores
+            )
+        search_dir = self.output_dir / SEARCH_DIR
+        find_duplicates_on_ray(
+            self.output_dir,
+            search_dir,
+            min_similarity_threshold,
+            address=self.address,
+            files=encoding_map.values(),
+        )
+        return pairs_map(encoding_map, search_dir, scores)
+
+
+def pairs_map(names: dict[str, str], search_dir: Path, scores: bool) -> DuplicateMap:
+    """The duplicate map of ``names`` (name -> absolute path) from a Ray search's pairs file."""
+    number = {path: i for i, path in enumerate(names.values())}
+    first, second, values = read_pairs(search_dir)
+    pairs = Pairs(
+        np.array([number[path] for path in first], np.int64),
+        np.array([number[path] for path in second], np.int64),
+        values,
+    )
+    return duplicate_map(list(names), pairs, scores=scores)
 
 
 def _relative(path: str, root: Path) -> str:
