@@ -256,3 +256,5 @@ def test_a_killed_search_resumes_from_the_lists_not_written(tmp_path, monkeypatc
     assert other.searched == other.lists and other.pairs < whole.pairs  # starts over
     with pytest.raises(ValueError, match="not a search output"):
         find_duplicates_on_ray(source, source)
+    nothing = find_duplicates_on_ray(source, tmp_path / "none", files=[])
+    assert (nothing.files, nothing.pairs, pq.read_table(tmp_path / "none").num_rows) == (0, 0, 0)

@@ -74,6 +74,8 @@ class SearchSummary:
     """Rows shuffled by this call: each file once per list it went to."""
     worker_peak_mib: float = 0.0
     """Highest peak RSS of a worker process while it searched a list (0 when none ran)."""
+    search_seconds: float = 0.0
+    """Seconds the workers spent searching lists, added up (the work, without the shuffle)."""
     task_mib: float = 0.0
     """Most memory one list's search added to its worker (peak RSS above the RSS at start)."""
     vectors_mib: float = 0.0
@@ -91,8 +93,11 @@ def find_duplicates_on_ray(
 ) -> SearchSummary:
     """Duplicate pairs of the files encoded in ``parquet_dir``, written to ``output_dir``.
 
-    The same scores as ``find_duplicates_from_parquet`` (view-aware, crowding-normalised; with
-    one partition, up to 10,000 files, the same pairs too). ``min_similarity_threshold``
+    Pairs are scored as ``find_duplicates_from_parquet`` scores them (best over views, minus the
+    crowding penalty); up to ``PARTITION_ROWS`` files (one partition) the result is the same.
+    With more, a pair is missed when neither file went to the other's list, and crowding is
+    each file's ``K``-th neighbour among the lists it went to (the one-machine IVF also
+    estimates it from a few lists). ``min_similarity_threshold``
     defaults to the model's; ``files`` limits the search to these paths; ``num_workers`` caps
     the concurrent tasks; ``address`` as in ``encode_dataset``. Reads ``output_dir/pairs.parquet``
     with any Parquet reader, or ``read_pairs``.
@@ -124,8 +129,10 @@ def find_duplicates_on_ray(
     state = open_output(output_dir, key)
     if "summary" in state:
         return SearchSummary(**{**state["summary"], "searched": 0, "rows_sent": 0})
-    summary = SearchSummary(0, len(located), 0.0)
-    if len(located):
+    summary = SearchSummary(0, 0, 0.0)
+    if not len(located):
+        write_pairs(output_dir / RESULT, located["path"], Pairs.empty())
+    else:
         connect(address)
         context = DataContext.get_current()
         strategy, context.shuffle_strategy = context.shuffle_strategy, SHUFFLE
@@ -142,7 +149,8 @@ def find_duplicates_on_ray(
 def numbered(located: pa.Table | None, files: Iterable[PathLike] | None) -> pa.Table:
     """The files to search with their id: their rank in name order (as the one-machine search)."""
     if located is None:
-        return pa.table({"path": pa.array([], pa.binary()), "shard": [], "row": []})
+        empty = {"path": pa.binary(), "shard": pa.int32(), "row": pa.int64()}
+        return pa.table({name: pa.array([], kind) for name, kind in empty.items()})
     names = [os.fsdecode(path) for path in located["path"].to_pylist()]
     if files is not None:
         wanted = {os.path.abspath(path) for path in files}
@@ -226,6 +234,7 @@ def search(
         searched=len(stats),
         rows_sent=sum(row["rows"] for row in stats),
         worker_peak_mib=max((row["peak_mib"] for row in stats), default=0.0),
+        search_seconds=sum(row["seconds"] for row in stats),
         task_mib=max((row["task_mib"] for row in stats), default=0.0),
         vectors_mib=count * centroids.shape[1] * view_count * 4 / 2**20,
     )

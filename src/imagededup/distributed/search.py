@@ -1,16 +1,8 @@
 """Find duplicates among the embeddings that ``encode_dataset`` wrote: load, search, report.
 
-The shards are loaded into one matrix (about 2 KiB per image at 512-d: 50 million images fit in
-about 100 GiB) and searched with ``search.auto`` (exact up to 50,000 vectors, IVF above).
-
-Beyond one machine's memory, the plan is IVF with its coarse partitions processed one at a time:
-train the coarse quantizer (about ``4 * sqrt(N)`` centroids) on a sample of the shards; stream the
-shards once to assign every vector to its ``nprobe`` nearest centroids (a vector near a border
-lands in several partitions, which is what lets duplicates split by a border meet), writing
-``(partition, path, embedding)`` rows partitioned by centroid; then, one partition at a time (on
-Ray, one task each), run the exact range search inside it and emit its pairs; a pair found in
-several partitions is kept once. Memory is one partition; the cost is ``nprobe`` times the
-vectors on disk. Not implemented yet.
+The shards are loaded into one matrix (4 KiB per image: about 25 million images in 100 GiB) and
+searched with ``search.auto`` (exact up to 50,000 vectors, IVF above). Beyond one machine's
+memory, ``ray_search.find_duplicates_on_ray`` runs the same search partitioned on a Ray cluster.
 """
 
 from __future__ import annotations
