@@ -38,12 +38,12 @@ from ray.data.context import ShuffleStrategy
 
 from imagededup.distributed import shards
 from imagededup.distributed.cluster import connect
+from imagededup.distributed.search import search_settings
 from imagededup.search import partitions
 from imagededup.search.copies import FLOOR, K, normalized
 from imagededup.search.exact import PairSet
 from imagededup.search.pairs import Pairs
 from imagededup.search.rows import ViewRows
-from imagededup.validation import check_similarity_threshold
 
 PathLike = str | os.PathLike[str]
 FORMAT_VERSION = 1
@@ -104,14 +104,7 @@ def find_duplicates_on_ray(
     """
     started = time.perf_counter()
     parquet_dir, output_dir = Path(parquet_dir), Path(output_dir)
-    manifest = shards.read_manifest(parquet_dir)
-    if manifest is None:
-        raise FileNotFoundError(f"{parquet_dir} holds no embeddings (run encode_dataset first)")
-    threshold = check_similarity_threshold(
-        manifest["default_threshold"]
-        if min_similarity_threshold is None
-        else min_similarity_threshold
-    )
+    manifest, threshold = search_settings(parquet_dir, min_similarity_threshold)
     view_count = manifest.get("view_count", 1)
     shard_paths, located = shards.locate_embeddings(parquet_dir)
     located = numbered(located, files)

@@ -42,14 +42,7 @@ def find_duplicates_from_parquet(
     """
     return_freed_memory()
     output_dir = Path(output_dir)
-    manifest = shards.read_manifest(output_dir)
-    if manifest is None:
-        raise FileNotFoundError(f"{output_dir} holds no embeddings (run encode_dataset first)")
-    threshold = check_similarity_threshold(
-        manifest["default_threshold"]
-        if min_similarity_threshold is None
-        else min_similarity_threshold
-    )
+    manifest, threshold = search_settings(output_dir, min_similarity_threshold)
     paths, vectors = shards.read_embeddings(output_dir)
     names = paths if root is None else relative_names(paths, root)
     wanted = None if files is None else {os.path.abspath(path) for path in files}
@@ -62,6 +55,15 @@ def find_duplicates_from_parquet(
     views = manifest.get("view_count", 1)
     pairs = duplicate_pairs(vectors, threshold, views, approximate) if names else Pairs.empty()
     return saved(duplicate_map(names, pairs, scores=scores), outfile)
+
+
+def search_settings(output_dir: Path, threshold: float | None) -> tuple[dict, float]:
+    """The manifest of ``output_dir`` and the threshold to search with (default: the model's)."""
+    manifest = shards.read_manifest(output_dir)
+    if manifest is None:
+        raise FileNotFoundError(f"{output_dir} holds no embeddings (run encode_dataset first)")
+    default = manifest["default_threshold"] if threshold is None else threshold
+    return manifest, check_similarity_threshold(default)
 
 
 def relative_names(paths: list[str], root: PathLike) -> list[str | None]:
