@@ -148,8 +148,8 @@ def numbered(located: pa.Table | None, files: Iterable[PathLike] | None) -> pa.T
     if files is not None:
         wanted = {os.path.abspath(path) for path in files}
         keep = [i for i, name in enumerate(names) if name in wanted]
-        located, names = located.take(keep), [names[i] for i in keep]
-    return located.take(sorted(range(len(names)), key=names.__getitem__))
+        located, names = located.take(np.array(keep, np.int64)), [names[i] for i in keep]
+    return located.take(np.array(sorted(range(len(names)), key=names.__getitem__), np.int64))
 
 
 def fingerprint(shard_paths: list[Path], located: pa.Table) -> str:
