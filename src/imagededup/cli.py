@@ -151,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         const="local",
         metavar="ADDRESS",
-        help="encode on Ray: a local instance, or the cluster at ADDRESS ('auto',"
-        " 'ray://HOST:10001'); needs imagededup[distributed]",
+        help="encode on Ray (and search there from 100,000 files): a local instance, or the"
+        " cluster at ADDRESS ('auto', 'ray://HOST:10001'); needs imagededup[distributed]",
     )
     find.add_argument(
         "--ray-output",
