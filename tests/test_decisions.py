@@ -50,7 +50,7 @@ def test_a_decisions_file_must_be_small_utf8_json(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="not JSON"):
         load_decisions(path)
     path.write_text("[" * 100_000, encoding="utf-8")  # nesting bomb
-    with pytest.raises(ValueError, match="not JSON"):
+    with pytest.raises(ValueError, match="nested too deeply"):
         load_decisions(path)
     path.write_text(json.dumps(decisions_json(["a.jpg"], ["b.jpg"])), encoding="utf-8")
     assert load_decisions(path) == Decisions(frozenset({"a.jpg"}), frozenset({"b.jpg"}))

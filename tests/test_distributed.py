@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -14,7 +15,16 @@ import pyarrow.parquet as pq
 import ray
 
 from imagededup.cli import main
-from imagededup.distributed import encode_dataset, find_duplicates_from_parquet, shards
+from imagededup.distributed import (
+    encode_dataset,
+    find_duplicates_from_parquet,
+    find_duplicates_on_ray,
+    finder,
+    ray_search,
+    read_pairs,
+    shards,
+)
+from imagededup.search import partitions
 
 pytestmark = pytest.mark.distributed
 ODD_NAME = b"caf\xe9 \xff.jpg"  # not UTF-8: stored as bytes, keys as os.fsdecode gives them
@@ -125,11 +135,125 @@ def test_files_limits_the_search_and_other_models_are_refused(encoded, single, f
         encode_dataset(folder, encoded.output_dir, model="sscd")
 
 
-def test_cli_ray_prints_the_same_groups(photo_dir, tmp_path, capsys):
+@pytest.mark.parametrize("search_on_ray", [False, True])
+def test_cli_ray_prints_the_same_groups(photo_dir, tmp_path, capsys, monkeypatch, search_on_ray):
     assert main(["find", str(photo_dir), "--quiet"]) == 0
     expected = capsys.readouterr().out
+    if search_on_ray:
+        monkeypatch.setattr(finder, "RAY_SEARCH_MIN_FILES", 1)
     args = ["find", str(photo_dir), "--quiet", "--ray", "--ray-output", str(tmp_path / "out")]
     assert main(args) == 0
     assert capsys.readouterr().out == expected
-    assert main(args) == 0  # reuses the shards
+    assert (tmp_path / "out" / finder.SEARCH_DIR).exists() == search_on_ray
+    assert main(args) == 0  # reuses the shards (and the search)
     assert capsys.readouterr().out == expected
+
+
+def test_output_folder_is_one_parquet_dataset(encoded, tmp_path):
+    rows = len(encoded.files) + len(BAD_FILES)
+    assert pq.read_table(encoded.output_dir).num_rows == rows
+    assert ray.data.read_parquet(str(encoded.output_dir)).count() == rows
+    pandas = pytest.importorskip("pandas")
+    assert len(pandas.read_parquet(encoded.output_dir)) == rows
+
+
+def test_folders_with_the_old_manifest_name_still_work(encoded, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(encoded.output_dir, old)
+    (old / shards.MANIFEST).rename(old / shards.OLD_MANIFEST)
+    manifest = shards.read_manifest(old)
+    assert manifest == shards.read_manifest(encoded.output_dir)
+    assert find_duplicates_from_parquet(old) == find_duplicates_from_parquet(encoded.output_dir)
+    # the next encode_dataset claims the folder again and renames the manifest
+    shards.claim(old, manifest["model_id"], manifest["default_threshold"], manifest["view_count"])
+    assert (old / shards.MANIFEST).is_file() and not (old / shards.OLD_MANIFEST).exists()
+    assert pq.read_table(old).num_rows == len(encoded.files) + len(BAD_FILES)
+
+
+def test_ray_search_gives_the_single_machine_pairs(encoded, tmp_path):
+    summary = find_duplicates_on_ray(encoded.output_dir, tmp_path / "pairs")
+    expected = find_duplicates_from_parquet(encoded.output_dir, scores=True)
+    first, second, scores = read_pairs(tmp_path / "pairs")
+    found = {(a, b): score for a, b, score in zip(first, second, scores, strict=True)}
+    wanted = {(a, b): s for a, matches in expected.items() for b, s in matches if a < b}
+    assert set(found) == set(wanted) and len(found) == summary.pairs > 10
+    np.testing.assert_allclose([found[k] for k in wanted], list(wanted.values()), atol=1e-5)
+    assert summary.files == len(encoded.files) and summary.lists == 1
+    table = pq.read_table(tmp_path / "pairs")  # any Parquet reader opens the result folder
+    assert table.column_names == ["first", "second", "score"] and table.num_rows == len(found)
+
+
+def planted_vectors(count: int, seed: int = 0) -> tuple[list[str], np.ndarray, set]:
+    """Random 512-d unit vectors (unrelated: similarity ~0 +- 0.15), the last tenth near-copies
+    of others with similarities spread over 0.75-0.98; their paths and the planted pairs."""
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((count, 512), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    copies = count // 10
+    originals = rng.choice(count - copies, copies, replace=False)
+    similarity = rng.uniform(0.75, 0.98, copies).astype(np.float32)[:, None]
+    noise = vectors[count - copies :]
+    noise -= (noise * vectors[originals]).sum(1, keepdims=True) * vectors[originals]
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    vectors[count - copies :] = similarity * vectors[originals] + np.sqrt(1 - similarity**2) * noise
+    paths = [f"/synthetic/{i:06d}.jpg" for i in range(count)]
+    copied = range(count - copies, count)
+    planted = {(paths[a], paths[b]) for a, b in zip(originals, copied, strict=True)}
+    return paths, vectors, planted
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    """40,000 synthetic vectors in shards."""
+    paths, vectors, planted = planted_vectors(40_000)
+    source = tmp_path_factory.mktemp("synthetic")
+    shards.write_vectors(source, paths, vectors, "synthetic", 0.73)
+    return source, planted
+
+
+def test_planted_pairs_are_found_across_list_borders(synthetic, tmp_path, monkeypatch):
+    monkeypatch.setattr(partitions, "PARTITION_ROWS", 1_000)  # lists of about 1,000 vectors
+    source, planted = synthetic
+    summary = find_duplicates_on_ray(source, tmp_path / "pairs", num_workers=2)
+    first, second, _ = read_pairs(tmp_path / "pairs")
+    found = set(zip(first, second, strict=True))
+    assert summary.lists == 40 and summary.pairs == len(found)
+    assert found <= planted  # no false pair
+    centroids = np.load(tmp_path / "pairs" / ray_search.LISTS)
+    paths, vectors = shards.read_embeddings(source)
+    home = dict(zip(paths, np.argmax(vectors @ centroids.T, axis=1), strict=True))
+    across = {(a, b) for a, b in planted if home[a] != home[b]}
+    assert len(across) > len(planted) / 5  # many pairs straddle a list border
+    assert len(found & planted) >= 0.99 * len(planted)
+    assert len(found & across) >= 0.99 * len(across)
+    # what one list's search adds to its worker is a fraction of all the vectors
+    assert 0 < summary.task_mib < summary.vectors_mib
+
+
+def test_a_killed_search_resumes_from_the_lists_not_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(partitions, "PARTITION_ROWS", 1_000)
+    paths, vectors, _ = planted_vectors(5_000)
+    source, output = tmp_path / "vectors", tmp_path / "pairs"
+    shards.write_vectors(source, paths, vectors, "synthetic", 0.73, rows_per_shard=1_000)
+    whole = find_duplicates_on_ray(source, output)
+    expected = pq.read_table(output / ray_search.RESULT)
+    state = json.loads((output / ray_search.STATE).read_text())
+    del state["summary"]  # as if killed after writing every list but two
+    (output / ray_search.STATE).write_text(json.dumps(state))
+    for name in ("pairs-000001", "pairs-000003"):
+        (output / ray_search.PARTS / f"{name}.parquet").unlink()
+    (output / ray_search.RESULT).unlink()
+    resumed = find_duplicates_on_ray(source, output)
+    assert (resumed.lists, resumed.searched, resumed.pairs) == (whole.lists, 2, whole.pairs)
+    again = pq.read_table(output / ray_search.RESULT)
+    for column in ("first", "second"):
+        assert again[column].equals(expected[column])
+    np.testing.assert_allclose(again["score"], expected["score"], atol=1e-6)  # rows came in
+    # another order, so BLAS summed them in another order
+    assert find_duplicates_on_ray(source, output).searched == 0  # complete: nothing to do
+    other = find_duplicates_on_ray(source, output, min_similarity_threshold=0.9)
+    assert other.searched == other.lists and other.pairs < whole.pairs  # starts over
+    with pytest.raises(ValueError, match="not a search output"):
+        find_duplicates_on_ray(source, source)
+    nothing = find_duplicates_on_ray(source, tmp_path / "none", files=[])
+    assert (nothing.files, nothing.pairs, pq.read_table(tmp_path / "none").num_rows) == (0, 0, 0)

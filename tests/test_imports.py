@@ -20,13 +20,21 @@ HEAVY = ("faiss", "onnxruntime", "openvino", "matplotlib", "torch", "ray", "pyar
 
 # Lower layers first: a module may import its own layer or those before it, never a later one.
 LAYERS = [
-    {"imagededup", "imagededup._lazy", "imagededup.vectors", "imagededup.heap"},
+    {
+        "imagededup",
+        "imagededup._lazy",
+        "imagededup.vectors",
+        "imagededup.heap",
+        "imagededup.display",
+        "imagededup.jsonfile",
+    },
     {"imagededup.images"},
     {"imagededup.models", "imagededup.hashes", "imagededup.store", "imagededup.features"},
     {
         "imagededup.search",
         "imagededup.results",
         "imagededup.groups",
+        "imagededup.keep",
         "imagededup.validation",
         "imagededup.index",
     },
@@ -37,6 +45,7 @@ LAYERS = [
         "imagededup.utils",
         "imagededup.actions",
         "imagededup.scan",
+        "imagededup.decisions",
     },
     {"imagededup.distributed", "imagededup.cli", "imagededup.__main__"},
 ]

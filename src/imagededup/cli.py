@@ -62,7 +62,7 @@ from imagededup.models.registry import DEFAULT_MODEL
 from imagededup.report.html import write_report
 from imagededup.results import best_scores, format_score, load_duplicate_map, save_json
 from imagededup.scan import (
-    FolderEncoder,
+    FolderFinder,
     ScanRecord,
     check_folders,
     check_relative_names,
@@ -163,8 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         const="local",
         metavar="ADDRESS",
-        help="encode on Ray: a local instance, or the cluster at ADDRESS ('auto',"
-        " 'ray://HOST:10001'); needs imagededup[distributed]",
+        help="encode on Ray (and search there from 100,000 files): a local instance, or the"
+        " cluster at ADDRESS ('auto', 'ray://HOST:10001'); needs imagededup[distributed]",
     )
     find.add_argument(
         "--ray-output",
@@ -278,9 +278,9 @@ def run_find(args: argparse.Namespace) -> int:
     cache_file = None if args.no_cache or args.ray else (args.cache or default_cache())
     with contextlib.ExitStack() as stack:
         finder = method.make(not args.quiet, cache_file)
-        encoder = ray_encoder(finder, args, stack) if args.ray else None
+        scanner = ray_finder(finder, args, stack) if args.ray else finder
         stack.enter_context(following_symlinks(args.follow_symlinks))
-        scan = scan_folders(finder, folders, args.recursive, threshold, encoder)
+        scan = scan_folders(scanner, folders, args.recursive, threshold)
     reference_names = [relative_name(folder, scan.root) for folder in references]
     info = cache(lambda name: file_info(scan.root / name))
     content = cache(lambda name: measure(scan.root / name))
@@ -336,20 +336,19 @@ def run_find(args: argparse.Namespace) -> int:
     return 1 if groups and args.fail_on_duplicates else 0
 
 
-def ray_encoder(
-    cnn: Finder, args: argparse.Namespace, stack: contextlib.ExitStack
-) -> FolderEncoder:
-    """``find --ray``: encode on Ray into ``--ray-output`` (or a temporary folder)."""
+def ray_finder(cnn: Finder, args: argparse.Namespace, stack: contextlib.ExitStack) -> FolderFinder:
+    """``find --ray``: encode on Ray into ``--ray-output`` (or a temporary folder), search there
+    or on Ray."""
     if not isinstance(cnn, CNN):
         raise UsageError(f"--ray encodes with a CNN model, not --method {args.method}")
     try:
-        from imagededup.distributed.finder import RayEncoder
+        from imagededup.distributed.finder import RayFinder
     except ImportError as exc:
         raise UsageError(str(exc)) from None
     output = args.ray_output or stack.enter_context(
         tempfile.TemporaryDirectory(prefix="imagededup-ray-")
     )
-    return RayEncoder(cnn, output, None if args.ray == "local" else args.ray)
+    return RayFinder(cnn, output, None if args.ray == "local" else args.ray)
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

@@ -14,13 +14,13 @@ result allows.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from imagededup.groups import Group
+from imagededup.jsonfile import read_json
 from imagededup.scan import check_relative_names
 
 DECISIONS_FORMAT = "imagededup-decisions"
@@ -55,11 +55,7 @@ def load_decisions(path: str | os.PathLike[str]) -> Decisions:
     source = Path(path)
     if source.stat().st_size > MAX_BYTES:
         raise ValueError(f"{source}: larger than {MAX_BYTES} bytes; not a decisions file")
-    try:
-        data = json.loads(source.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise ValueError(f"{source} is not JSON: {exc}") from None
-    return parse_decisions(data, source)
+    return parse_decisions(read_json(source, "a decisions file"), source)
 
 
 def parse_decisions(data: object, source: str | os.PathLike[str]) -> Decisions:

@@ -28,20 +28,21 @@ from imagededup import __version__
 from imagededup.groups import Group
 from imagededup.images.info import FileInfo, sha256_file
 from imagededup.jsonfile import read_json
-from imagededup.methods.base import Finder
 from imagededup.results import ScoredMap
 
 RECORD_FORMAT = "imagededup-scan"
 RECORD_VERSION = 1
 
 
-class FolderEncoder[E](Protocol):
-    """What encodes a folder for a scan: the ``Finder`` itself, or one that encodes elsewhere
-    (``find --ray``) into the same encodings."""
+class FolderFinder[E](Protocol):
+    """What a scan needs: encode a folder into ``{name: encoding}`` and search those encodings.
+    Every ``Finder`` is one; ``find --ray`` uses one that encodes and searches on Ray."""
 
     skipped: dict[str, str]
 
     def encode_images(self, image_dir: Path, recursive: bool = False) -> Mapping[str, E]: ...
+
+    def search_map(self, encoding_map: Mapping[str, E], threshold: float | None) -> ScoredMap: ...
 
 
 @dataclass
@@ -77,18 +78,16 @@ def relative_name(path: Path, root: Path) -> str:
 
 
 def scan_folders[E](
-    finder: Finder[E],
+    finder: FolderFinder[E],
     folders: Sequence[Path],
     recursive: bool,
     threshold: float | None = None,
-    encoder: FolderEncoder[E] | None = None,
 ) -> Scan:
-    """Encode every folder (with ``encoder``, by default the finder) and search all of them
-    together with ``finder`` at ``threshold`` (default: the finder's).
+    """Encode every folder with ``finder`` and search all of them together at ``threshold``
+    (default: the finder's).
 
     A folder inside another one that is scanned recursively is encoded once.
     """
-    encoder = finder if encoder is None else encoder
     unique = sorted(set(folders))
     if recursive:
         unique = [f for f in unique if not any(f != o and f.is_relative_to(o) for o in unique)]
@@ -101,9 +100,9 @@ def scan_folders[E](
         def name(relative: str, prefix: str = prefix) -> str:
             return relative if prefix == "." else f"{prefix}/{relative}"
 
-        found = encoder.encode_images(folder, recursive=recursive)
+        found = finder.encode_images(folder, recursive=recursive)
         encodings.update((name(k), v) for k, v in found.items())
-        skipped.update((name(k), why) for k, why in encoder.skipped.items())
+        skipped.update((name(k), why) for k, why in finder.skipped.items())
     encodings = dict(sorted(encodings.items()))
     return Scan(root, finder.search_map(encodings, threshold), skipped)
 

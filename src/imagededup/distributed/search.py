@@ -1,16 +1,8 @@
 """Find duplicates among the embeddings that ``encode_dataset`` wrote: load, search, report.
 
-The shards are loaded into one matrix (about 2 KiB per image at 512-d: 50 million images fit in
-about 100 GiB) and searched with ``search.auto`` (exact up to 50,000 vectors, IVF above).
-
-Beyond one machine's memory, the plan is IVF with its coarse partitions processed one at a time:
-train the coarse quantizer (about ``4 * sqrt(N)`` centroids) on a sample of the shards; stream the
-shards once to assign every vector to its ``nprobe`` nearest centroids (a vector near a border
-lands in several partitions, which is what lets duplicates split by a border meet), writing
-``(partition, path, embedding)`` rows partitioned by centroid; then, one partition at a time (on
-Ray, one task each), run the exact range search inside it and emit its pairs; a pair found in
-several partitions is kept once. Memory is one partition; the cost is ``nprobe`` times the
-vectors on disk. Not implemented yet.
+The shards are loaded into one matrix (4 KiB per image: about 25 million images in 100 GiB) and
+searched with ``search.auto`` (exact up to 50,000 vectors, IVF above). Beyond one machine's
+memory, ``ray_search.find_duplicates_on_ray`` runs the same search partitioned on a Ray cluster.
 """
 
 from __future__ import annotations
@@ -50,14 +42,7 @@ def find_duplicates_from_parquet(
     """
     return_freed_memory()
     output_dir = Path(output_dir)
-    manifest = shards.read_manifest(output_dir)
-    if manifest is None:
-        raise FileNotFoundError(f"{output_dir} holds no embeddings (run encode_dataset first)")
-    threshold = check_similarity_threshold(
-        manifest["default_threshold"]
-        if min_similarity_threshold is None
-        else min_similarity_threshold
-    )
+    manifest, threshold = search_settings(output_dir, min_similarity_threshold)
     paths, vectors = shards.read_embeddings(output_dir)
     names = paths if root is None else relative_names(paths, root)
     wanted = None if files is None else {os.path.abspath(path) for path in files}
@@ -70,6 +55,15 @@ def find_duplicates_from_parquet(
     views = manifest.get("view_count", 1)
     pairs = duplicate_pairs(vectors, threshold, views, approximate) if names else Pairs.empty()
     return saved(duplicate_map(names, pairs, scores=scores), outfile)
+
+
+def search_settings(output_dir: Path, threshold: float | None) -> tuple[dict, float]:
+    """The manifest of ``output_dir`` and the threshold to search with (default: the model's)."""
+    manifest = shards.read_manifest(output_dir)
+    if manifest is None:
+        raise FileNotFoundError(f"{output_dir} holds no embeddings (run encode_dataset first)")
+    default = manifest["default_threshold"] if threshold is None else threshold
+    return manifest, check_similarity_threshold(default)
 
 
 def relative_names(paths: list[str], root: PathLike) -> list[str | None]:

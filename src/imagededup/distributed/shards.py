@@ -1,7 +1,7 @@
 """The Parquet layout of an encoded collection: a manifest, then one folder of shards per run.
 
     output_dir/
-      imagededup.json                 {"format": 1, "model_id": ..., "default_threshold": ...}
+      _imagededup.json                {"format": 1, "model_id": ..., "default_threshold": ...}
       run-20261127T101500123456Z/     shards written by one ``encode_dataset`` call
         <uuid>_<block>.parquet
 
@@ -10,6 +10,10 @@ Each row is one file: ``path`` (absolute, as bytes, so any file name round-trips
 and ``error`` (why it failed, else null). A file encoded again because it changed has a newer
 row in a later run; readers keep the latest row of each path. A shard that cannot be read (a run
 killed mid-write) is ignored with a warning, so its files are simply encoded again.
+
+The manifest's leading ``_`` makes Parquet readers (pyarrow, pandas, Spark, Ray Data) skip it,
+so they open ``output_dir`` as one dataset; folders written before it was renamed keep
+``imagededup.json``, which is read and renamed on the next ``encode_dataset``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from imagededup.store import FileKey
 logger = logging.getLogger("imagededup")
 
 FORMAT_VERSION = 1
-MANIFEST = "imagededup.json"
+MANIFEST = "_imagededup.json"
+OLD_MANIFEST = "imagededup.json"
 RUN_PREFIX = "run-"
 KEY_COLUMNS = ["path", "size", "mtime_ns"]
 
@@ -72,6 +77,8 @@ def shard_table(
 def claim(output_dir: Path, model_id: str, default_threshold: float, view_count: int) -> None:
     """Create ``output_dir`` for this model, or check that it already holds this model's rows."""
     manifest = read_manifest(output_dir)
+    if (output_dir / OLD_MANIFEST).is_file() and not (output_dir / MANIFEST).exists():
+        (output_dir / OLD_MANIFEST).rename(output_dir / MANIFEST)
     if manifest is None:
         output_dir.mkdir(parents=True, exist_ok=True)
         meta = {
@@ -91,8 +98,10 @@ def claim(output_dir: Path, model_id: str, default_threshold: float, view_count:
 
 
 def read_manifest(output_dir: Path) -> dict | None:
-    """The manifest of ``output_dir``, or None if it was never written to."""
+    """The manifest of ``output_dir`` (either name), or None if it was never written to."""
     path = output_dir / MANIFEST
+    if not path.is_file() and (output_dir / OLD_MANIFEST).is_file():
+        path = output_dir / OLD_MANIFEST
     if not path.is_file():
         if output_dir.is_dir() and any(output_dir.iterdir()):
             raise ValueError(f"{output_dir} is not empty and has no {MANIFEST}: not an output_dir")
@@ -111,25 +120,32 @@ def new_run_dir(output_dir: Path) -> Path:
     return run_dir
 
 
-def read_rows(folder: Path, columns: list[str]) -> pa.Table | None:
+def read_rows(folder: Path, columns: list[str], located: bool = False) -> pa.Table | None:
     """The latest row of every path in the shards under ``folder`` (an output or a run dir).
 
-    Returns None when there is no readable row.
+    ``located`` adds where each row is: ``shard`` (its index in ``shard_files(folder)``) and
+    ``row`` (its number in that file). Returns None when there is no readable row.
     """
     tables = []
-    for shard in shard_files(folder):
+    for number, shard in enumerate(shard_files(folder)):
         try:
-            tables.append(pq.read_table(shard, columns=["path", *columns]))
+            table = pq.read_table(shard, columns=["path", *columns])
         except (pa.ArrowInvalid, OSError) as exc:
             logger.warning(
                 "Ignoring unreadable shard %s (its files are encoded again): %s", shard, exc
             )
+            continue
+        if located:
+            table = table.append_column(
+                "shard", pa.array(np.full(len(table), number, np.int32))
+            ).append_column("row", pa.array(np.arange(len(table), dtype=np.int64)))
+        tables.append(table)
     rows = pa.concat_tables(tables) if tables else None
     if rows is None or not len(rows):
         return None
-    rows = rows.append_column("row", pa.array(np.arange(len(rows))))
-    latest = rows.group_by("path", use_threads=False).aggregate([("row", "max")])
-    return rows.take(np.sort(latest["row_max"].to_numpy())).drop_columns(["row"])
+    rows = rows.append_column("order", pa.array(np.arange(len(rows))))
+    latest = rows.group_by("path", use_threads=False).aggregate([("order", "max")])
+    return rows.take(np.sort(latest["order_max"].to_numpy())).drop_columns(["order"])
 
 
 def shard_files(folder: Path) -> list[Path]:
@@ -158,6 +174,17 @@ def read_embeddings(folder: Path) -> tuple[list[str], np.ndarray]:
     return [os.fsdecode(path) for path in rows["path"].to_pylist()], vectors
 
 
+def locate_embeddings(folder: Path) -> tuple[list[Path], pa.Table | None]:
+    """The shard files under ``folder`` and ``path``, ``shard``, ``row`` of each encoded file.
+
+    Reads no vector: the driver of a distributed search plans with it, workers read the rows.
+    """
+    rows = read_rows(folder, ["error"], located=True)
+    if rows is not None:
+        rows = rows.filter(pc.is_null(rows["error"])).drop_columns(["error"])
+    return shard_files(folder), rows
+
+
 def read_failures(folder: Path) -> dict[str, str]:
     """``{absolute path: reason}`` of the files whose latest row is a failure."""
     rows = read_rows(folder, ["error"])
@@ -172,3 +199,28 @@ def count_rows(folder: Path) -> int:
     """Paths with a readable row in the shards under ``folder``."""
     rows = read_rows(folder, [])
     return 0 if rows is None else len(rows)
+
+
+def write_vectors(
+    output_dir: Path,
+    paths: Sequence[str],
+    vectors: np.ndarray,
+    model_id: str,
+    default_threshold: float,
+    view_count: int = 1,
+    rows_per_shard: int = 4096,
+) -> Path:
+    """Add vectors computed elsewhere to ``output_dir`` as one run of shards; returns the run.
+
+    ``paths`` name the files (size and mtime 0: ``encode_dataset`` will encode them again).
+    """
+    claim(output_dir, model_id, default_threshold, view_count)
+    run_dir = new_run_dir(output_dir)
+    for start in range(0, len(paths), rows_per_shard):
+        stop = min(start + rows_per_shard, len(paths))
+        keys = [(os.fsencode(path), 0, 0) for path in paths[start:stop]]
+        table = shard_table(
+            keys, model_id, vectors[start:stop], np.ones(stop - start, bool), [None] * len(keys)
+        )
+        pq.write_table(table, run_dir / f"part-{start // rows_per_shard:06d}.parquet")
+    return run_dir

@@ -50,12 +50,24 @@ def crowding(index: faiss.Index, queries: ViewRows | np.ndarray) -> np.ndarray:
     for start, stop in blocks(len(queries)):
         block = float_rows(queries, slice(start, stop))
         sims, labels = index.search(block, min(K + EXTRA_NEIGHBOURS, index.ntotal), params=params)
-        sims = np.where((labels < 0) | (sims >= CAP), -np.inf, sims)
-        sims = -np.sort(-sims, axis=1)
-        if sims.shape[1] >= K:
-            kth = sims[:, K - 1]
-            crowd[start:stop] = np.where(np.isfinite(kth), kth, FLOOR)
+        over_cap = ((labels >= 0) & (sims >= CAP)).sum(axis=1)
+        below = -np.sort(-np.where((labels < 0) | (sims >= CAP), -np.inf, sims), axis=1)
+        crowd[start:stop] = crowd_of(below, over_cap)
     return crowd
+
+
+def crowd_of(below: np.ndarray, over_cap: np.ndarray) -> np.ndarray:
+    """Crowding from each query's highest similarities below ``CAP`` (descending, ``-inf``
+    padded) and its count of neighbours at or above ``CAP``.
+
+    The ``K``-th below ``CAP`` among the ``K + EXTRA_NEIGHBOURS`` nearest, else ``FLOOR``: so
+    the same value whether the neighbours come from one search or are merged from several.
+    """
+    if below.shape[1] < K:
+        return np.full(len(below), FLOOR, np.float32)
+    kth = below[:, K - 1]
+    known = np.isfinite(kth) & (over_cap <= EXTRA_NEIGHBOURS)
+    return np.where(known, kth, FLOOR).astype(np.float32)
 
 
 def normalized(
