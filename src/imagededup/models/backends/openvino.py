@@ -55,9 +55,21 @@ class OpenVinoBackend:
     ) -> None:
         """Compile ``path`` for ``batch`` inputs of each of ``input_shapes`` (one image each).
 
-        Raises ``ValueError`` if the CPU cannot compute in ``precision`` (see ``cpu_has_bf16``).
+        Compiling (a second or two per shape) goes on in the background, while the caller starts
+        decoding; the first ``run`` of a shape waits for it. Raises ``ValueError`` if the CPU
+        cannot compute in ``precision`` (see ``cpu_has_bf16``).
         """
+        if precision == "bf16" and not cpu_has_bf16():
+            raise ValueError(
+                "this CPU cannot run OpenVINO in bf16 (it has no AVX512-BF16 or AMX):"
+                " use precision='f32' or 'auto'"
+            )
+        self.precision = precision
+        self.batch = batch
         core = ov.Core()
+        model = core.read_model(path)
+        size = model.output(0).get_partial_shape()[-1]
+        self._output_size = size.get_length() if size.is_static else None
         config = {
             "INFERENCE_PRECISION_HINT": precision,
             "INFERENCE_NUM_THREADS": threads,
@@ -66,24 +78,15 @@ class OpenVinoBackend:
         }
 
         def compile_for(shape: tuple[int, ...]) -> ov.CompiledModel:
-            model = core.read_model(path)
-            model.reshape({0: [batch, *shape]})
-            return core.compile_model(model, "CPU", config)
+            static = model.clone()
+            static.reshape({0: [batch, *shape]})
+            return core.compile_model(static, "CPU", config)
 
         shapes = list(dict.fromkeys(tuple(shape) for shape in input_shapes))
-        with ThreadPoolExecutor(len(shapes)) as pool:  # compiling releases the GIL
-            self.models = dict(zip(shapes, pool.map(compile_for, shapes), strict=True))
-        first = next(iter(self.models.values()))
-        self.precision = first.get_property("INFERENCE_PRECISION_HINT").to_string()
-        if self.precision != precision:
-            raise ValueError(
-                f"this CPU cannot run OpenVINO in {precision} (it has no AVX512-BF16 or AMX):"
-                " use precision='f32' or 'auto'"
-            )
-        self.batch = batch
+        compiler = ThreadPoolExecutor(len(shapes), thread_name_prefix="imagededup-compile")
+        self._models = {shape: compiler.submit(compile_for, shape) for shape in shapes}
+        compiler.shutdown(wait=False)
         self._requests = threading.local()
-        size = first.output(0).get_partial_shape()[-1]
-        self._output_size = size.get_length() if size.is_static else None
 
     @property
     def output_size(self) -> int | None:
@@ -103,11 +106,9 @@ class OpenVinoBackend:
         """This thread's inference request for inputs of ``shape``."""
         requests = self._requests.__dict__
         if shape not in requests:
-            if shape not in self.models:
-                raise ValueError(
-                    f"this model was compiled for inputs {list(self.models)}, not {shape}"
-                )
-            requests[shape] = self.models[shape].create_infer_request()
+            if shape not in self._models:
+                raise ValueError(f"model compiled for inputs {list(self._models)}, not {shape}")
+            requests[shape] = self._models[shape].result().create_infer_request()
         return requests[shape]
 
 
