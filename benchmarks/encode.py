@@ -28,6 +28,8 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 IMAGEDEDUP_033 = textwrap.dedent(
@@ -132,16 +134,20 @@ def immaculate(folder: Path, binary: str, images: int) -> float | None:
 
 
 def one_round(folder: Path, args: argparse.Namespace) -> dict[str, float | None]:
-    """Rates of every contender on ``folder``, run one after the other."""
+    """Rates of every contender on ``folder``, run one after the other, each printed as it ends."""
     paths = count_images(folder)
-    rates: dict[str, float | None] = {"decode limit": decode_limit(paths)}
-    if args.imagededup_python:
-        rates["imagededup 0.3.3"] = imagededup_033(folder, args.imagededup_python)
-    if args.immaculate:
-        rates["Immaculate"] = immaculate(folder, args.immaculate, len(paths))
+    runs: dict[str, Callable[[], float | None]] = {"decode limit": lambda: decode_limit(paths)}
     for model in args.models.split(","):
         for backend in args.backends.split(","):
-            rates[f"{model} {backend}"] = ours(folder, model, backend)
+            runs[f"{model} {backend}"] = partial(ours, folder, model, backend)
+    if args.immaculate:
+        runs["Immaculate"] = partial(immaculate, folder, args.immaculate, len(paths))
+    if args.imagededup_python:
+        runs["imagededup 0.3.3"] = partial(imagededup_033, folder, args.imagededup_python)
+    rates = {}
+    for name, run in runs.items():
+        rates[name] = run()
+        print(f"  {folder.name} {name}: {rates[name] or 0:.1f} img/s", flush=True)
     return rates
 
 
@@ -172,9 +178,6 @@ def main() -> None:
     print(f"{len(os.sched_getaffinity(0))} cores; images/second, higher is better")
     for folder in args.folders:
         rounds = [one_round(folder, args) for _ in range(args.repeat)]
-        for number, rates in enumerate(rounds, 1):
-            cells = " ".join(f"{name}={rate or 0:.1f}" for name, rate in rates.items())
-            print(f"round {number} {folder.name}: {cells}", flush=True)
         print(
             f"\n{folder.name}: {len(count_images(folder))} images, {args.repeat} rounds,"
             " median (range)"
