@@ -14,8 +14,9 @@ For each folder of images, each round times (images/second, wall clock):
 - Immaculate 0.3.0 (``--immaculate``, its CLI) with ``--method sscd_distilled``, the same SSCD
   model as ours, which also searches.
 Peers run in subprocesses; imagededup 0.3.3's start-up (imports, model load) is excluded, as it
-reports its encode time; Immaculate's whole process is timed. Ratios are taken within a round
-(the machine is shared and noisy); the summary gives their median and range over the rounds.
+reports its encode time; Immaculate's whole process is timed. Each is timed by the wall clock
+and by the CPU seconds it used (all threads), which a busy shared machine disturbs less. Ratios
+are taken within a round; the summary gives their median and range over the rounds.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -51,9 +53,10 @@ IMAGEDEDUP_033 = textwrap.dedent(
 
     config = CustomModel(model=RandomMobilenetV3(), transform=MobilenetV3.transform, name="mnv3")
     cnn = CNN(verbose=False, model_config=config)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     encodings = cnn.encode_images(image_dir=sys.argv[1], recursive=True)
-    print(json.dumps({"images": len(encodings), "seconds": time.perf_counter() - start}))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps({"images": len(encodings), "seconds": seconds, "cpu": cpu}))
     """
 )
 
@@ -75,8 +78,12 @@ def count_images(folder: Path) -> list[Path]:
     return list_images(folder, recursive=True).paths
 
 
-def decode_limit(paths: list[Path]) -> float:
-    """Images/second of decoding alone to the default model's inputs, one thread per core."""
+Rate = tuple[float, float]
+"""Images per wall-clock second, and per CPU second (all threads; steadier on a busy machine)."""
+
+
+def decode_limit(paths: list[Path]) -> Rate:
+    """Decoding alone to the default model's inputs, one thread per core."""
     from imagededup.images.decode import load_views
     from imagededup.images.loader import iter_processed
     from imagededup.models.registry import DEFAULT_MODEL, model_spec
@@ -86,57 +93,52 @@ def decode_limit(paths: list[Path]) -> float:
     def decode(path: Path) -> tuple:
         return load_views(path, spec.input_size, spec.views, spec.view_size)
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in iter_processed(paths, decode, len, 64):
         pass
-    return len(paths) / (time.perf_counter() - start)
+    return len(paths) / (time.perf_counter() - start), len(paths) / (time.process_time() - cpu)
 
 
-def ours(folder: Path, model: str, backend: str) -> float | None:
+def timed(command: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run ``command``; its output, wall seconds and CPU seconds (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-c", OURS, str(folder), model, backend], capture_output=True, text=True
-    )
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if result.returncode != 0:
-        print(f"ours failed: {result.stderr[-500:]}", file=sys.stderr)
-        return None
-    return int(result.stdout.split()[-1]) / seconds
+        print(f"{command[0]} failed: {result.stderr[-500:]}", file=sys.stderr)
+    return result, seconds, cpu
+
+
+def ours(folder: Path, model: str, backend: str) -> Rate | None:
+    result, seconds, cpu = timed([sys.executable, "-c", OURS, str(folder), model, backend])
+    images = int(result.stdout.split()[-1]) if result.returncode == 0 else 0
+    return (images / seconds, images / cpu) if images else None
 
 
 PEER_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # not our imagededup
 
 
-def imagededup_033(folder: Path, python: str) -> float | None:
-    result = subprocess.run(
-        [python, "-c", IMAGEDEDUP_033, str(folder)], capture_output=True, text=True, env=PEER_ENV
-    )
+def imagededup_033(folder: Path, python: str) -> Rate | None:
+    result, _, _ = timed([python, "-c", IMAGEDEDUP_033, str(folder)], env=PEER_ENV)
     if result.returncode != 0:
-        print(f"imagededup 0.3.3 failed: {result.stderr[-500:]}", file=sys.stderr)
         return None
     row = json.loads(result.stdout.strip().splitlines()[-1])
-    return row["images"] / row["seconds"]
+    return row["images"] / row["seconds"], row["images"] / row["cpu"]
 
 
-def immaculate(folder: Path, binary: str, images: int) -> float | None:
-    start = time.perf_counter()
-    result = subprocess.run(
-        [binary, str(folder), "--json", "--method", "sscd_distilled"],
-        capture_output=True,
-        text=True,
-        env=PEER_ENV,
-    )
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        print(f"immaculate failed: {result.stderr[-500:]}", file=sys.stderr)
-        return None
-    return images / seconds
+def immaculate(folder: Path, binary: str, images: int) -> Rate | None:
+    command = [binary, str(folder), "--json", "--method", "sscd_distilled"]
+    result, seconds, cpu = timed(command, env=PEER_ENV)
+    return (images / seconds, images / cpu) if result.returncode == 0 else None
 
 
-def one_round(folder: Path, args: argparse.Namespace) -> dict[str, float | None]:
+def one_round(folder: Path, args: argparse.Namespace) -> dict[str, Rate | None]:
     """Rates of every contender on ``folder``, run one after the other, each printed as it ends."""
     paths = count_images(folder)
-    runs: dict[str, Callable[[], float | None]] = {"decode limit": lambda: decode_limit(paths)}
+    runs: dict[str, Callable[[], Rate | None]] = {"decode limit": lambda: decode_limit(paths)}
     for model in args.models.split(","):
         for backend in args.backends.split(","):
             runs[f"{model} {backend}"] = partial(ours, folder, model, backend)
@@ -147,12 +149,13 @@ def one_round(folder: Path, args: argparse.Namespace) -> dict[str, float | None]
     rates = {}
     for name, run in runs.items():
         rates[name] = run()
-        print(f"  {folder.name} {name}: {rates[name] or 0:.1f} img/s", flush=True)
+        wall, cpu = rates[name] or (0, 0)
+        print(f"  {folder.name} {name}: {wall:.1f} img/s, {cpu:.1f} img/CPU-s", flush=True)
     return rates
 
 
-def ratio(rate: float | None, base: float | None) -> float | None:
-    return rate / base if rate and base else None
+def ratio(rate: Rate | None, base: Rate | None, clock: int) -> float | None:
+    return rate[clock] / base[clock] if rate and base else None
 
 
 def show(values: list[float | None], unit: str = "") -> str:
@@ -182,17 +185,20 @@ def main() -> None:
             f"\n{folder.name}: {len(count_images(folder))} images, {args.repeat} rounds,"
             " median (range)"
         )
-        print("| contender | img/s | vs imagededup 0.3.3 | vs Immaculate | of decode limit |")
-        print("|---" * 5 + "|")
+        print(
+            "| contender | clock | img/s | vs imagededup 0.3.3 | vs Immaculate | of decode limit |"
+        )
+        print("|---" * 6 + "|")
         for name in rounds[0]:
-            cells = [
-                show([r[name] for r in rounds]),
-                *(
-                    show([ratio(r[name], r.get(base)) for r in rounds], "x")
-                    for base in ("imagededup 0.3.3", "Immaculate", "decode limit")
-                ),
-            ]
-            print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+            for clock, label in enumerate(("wall", "CPU")):
+                cells = [
+                    show([r[name][clock] if r[name] else None for r in rounds]),
+                    *(
+                        show([ratio(r[name], r.get(base), clock) for r in rounds], "x")
+                        for base in ("imagededup 0.3.3", "Immaculate", "decode limit")
+                    ),
+                ]
+                print(f"| {name} | {label} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":
