@@ -31,8 +31,9 @@ BUILTIN_MODELS: dict[str, dict] = {
 }
 DEFAULT_MODEL = "sscd_distilled"
 OPENVINO_MODELS = frozenset({"sscd_distilled", "sscd_distilled_fast"})
-"""Built-in models that ``backend="auto"`` runs on OpenVINO. Not ``sscd``: its int8 ResNet-50
-gives vectors at 0.983 cosine of onnxruntime's there, no faster, so it stays on onnxruntime."""
+"""Built-in models that ``backend="auto"`` runs on OpenVINO. Not ``sscd``: OpenVINO computes its
+int8 ResNet-50 differently (vectors down to 0.983 cosine of onnxruntime's on the example photos)
+and its accuracy there is unmeasured, so it stays on onnxruntime."""
 
 
 def model_spec(model: str | OnnxModelSpec) -> OnnxModelSpec:
