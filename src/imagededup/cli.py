@@ -58,6 +58,7 @@ from imagededup.keep import measure
 from imagededup.methods import CNN, AHash, DHash, PDQHash, PHash, WHash
 from imagededup.methods.base import Finder
 from imagededup.methods.hashing import Hashing
+from imagededup.models.backends import BACKENDS, PRECISIONS
 from imagededup.models.registry import DEFAULT_MODEL
 from imagededup.report.html import write_report
 from imagededup.results import best_scores, format_score, load_duplicate_map, save_json
@@ -87,7 +88,7 @@ class UsageError(Exception):
 class Method:
     """How the command line builds a finder; its class reads ``--threshold`` and names scores."""
 
-    make: Callable[[bool, Path | None], Finder]  # (verbose, embedding cache) -> finder
+    make: Callable[..., Finder]  # (verbose, embedding cache, **inference options) -> finder
     finder: type[Finder]
 
     @property
@@ -96,11 +97,11 @@ class Method:
 
 
 def _cnn(model: str) -> Method:
-    return Method(lambda v, c: CNN(model=model, verbose=v, cache=c), CNN)
+    return Method(lambda v, c, **o: CNN(model=model, verbose=v, cache=c, **o), CNN)
 
 
 def _hash(method: type[Hashing]) -> Method:
-    return Method(lambda v, c: method(verbose=v), method)
+    return Method(lambda v, c, **_: method(verbose=v), method)
 
 
 # A new method is one line here.
@@ -158,6 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="SQLite embedding cache (default: ~/.cache/imagededup/embeddings.sqlite)",
     )
     find.add_argument("--no-cache", action="store_true", help="encode everything, keep nothing")
+    find.add_argument(
+        "--backend",
+        choices=("auto", *BACKENDS),
+        default="auto",
+        help="CNN inference engine (default: OpenVINO on a CPU, onnxruntime on a CUDA GPU)",
+    )
+    find.add_argument(
+        "--precision",
+        choices=("auto", *PRECISIONS),
+        default="auto",
+        help="CNN arithmetic (default: f32; bf16 with OpenVINO on a CPU with AVX512-BF16 or AMX)",
+    )
     find.add_argument(
         "--ray",
         nargs="?",
@@ -277,7 +290,9 @@ def run_find(args: argparse.Namespace) -> int:
 
     cache_file = None if args.no_cache or args.ray else (args.cache or default_cache())
     with contextlib.ExitStack() as stack:
-        finder = method.make(not args.quiet, cache_file)
+        finder = method.make(
+            not args.quiet, cache_file, backend=args.backend, precision=args.precision
+        )
         scanner = ray_finder(finder, args, stack) if args.ray else finder
         stack.enter_context(following_symlinks(args.follow_symlinks))
         scan = scan_folders(scanner, folders, args.recursive, threshold)
