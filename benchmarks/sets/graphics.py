@@ -3,13 +3,13 @@
 Usage: python benchmarks/sets/graphics.py TARGET [--cache /tmp/i16] [--icon-names 300]
 
 Icons: the PNGs (regular files, not the themes' symlinks) of ``mate-icon-theme`` (mate, menta),
-``moka-icon-theme`` (Moka) and ``tango-icon-theme`` (Tango), sizes 22-256 px; each icon keeps
-2 or 3 of its sizes. A theme's icon at its sizes is one duplicate group (icons whose smallest
-picked size is pixel-identical are merged); the same name in another theme is a hard negative,
-and so is every other icon of a theme (many share a shape). Names seen in several themes are
-preferred. Emoji: OpenMoji (``npm pack openmoji@15.0.0``: SVG only, rendered with
-``rsvg-convert`` at 2 of 32, 72 and 160 px): skin-tone families (each tone its own group: the
-others are hard negatives), coloured hearts, keycaps, flags, and other emoji, some also in
+``moka-icon-theme`` (Moka) and ``tango-icon-theme`` (Tango), sizes 22-256 px; each icon keeps 2
+or 3 of its sizes. A theme's icon at its sizes is one duplicate group (joined by any pixel-
+identical file with the group of another icon, of any theme); the same name in another theme is
+a hard negative, and so is every other icon of a theme (many share a shape). Names seen in
+several themes are preferred. Emoji: OpenMoji (``npm pack openmoji@15.0.0``: SVG only, rendered
+with ``rsvg-convert`` at 2 of 32, 72 and 160 px): skin-tone families (each tone its own group:
+the others are hard negatives), coloured hearts, keycaps, flags, and other emoji, some also in
 OpenMoji's black line-art version (another colour: a hard negative). Halves by icon name or
 emoji family, so the hard negatives of a concept share its half. Needs apt-get, dpkg-deb, npm,
 rsvg-convert (Debian librsvg2-bin).
@@ -74,17 +74,19 @@ def pixels_key(path: Path) -> str:
 
 def add_icons(writer: SetWriter, cache: Path, names: int) -> None:
     icons = icon_files(cache)
-    merged: dict[tuple[str, str], str] = {}
+    merged: dict[str, str] = {}
     for theme, name in pick_icons(icons, names):
         rng = random.Random(f"{theme}:{name}")
         sizes = sorted(icons[theme, name])
         chosen = sorted(rng.sample(sizes, min(len(sizes), rng.choice((2, 3)))))
         half = half_of(f"icon:{name.split('/')[1]}")
-        group = merged.setdefault((theme, pixels_key(icons[theme, name][chosen[0]])), name)
+        keys = [pixels_key(icons[theme, name][size]) for size in chosen]
+        group = next((merged[k] for k in keys if k in merged), f"{theme}:{name}")
+        merged.update(dict.fromkeys(keys, group))
         for size in chosen:
             file = f"icon-{theme}-{name.replace('/', '-')}-{size}.png"
             shutil.copyfile(icons[theme, name][size], writer.images(half) / file)
-            writer.add(half, file, f"{size}px", f"icon:{theme}:{group}", f"icon-{theme}")
+            writer.add(half, file, f"{size}px", f"icon:{group}", f"icon-{theme}")
 
 
 def openmoji(cache: Path) -> Path:
