@@ -43,6 +43,7 @@ from imagededup.groups import (
 from imagededup.images.info import FileInfo, file_info
 from imagededup.methods import CNN, AHash, DHash, PDQHash, PHash, WHash
 from imagededup.methods.hashing import Hashing
+from imagededup.models.backends import BACKENDS, PRECISIONS
 from imagededup.report.html import write_report
 from imagededup.results import best_scores, format_score, load_duplicate_map, save_json
 from imagededup.scan import (
@@ -76,7 +77,7 @@ def _similarity(text: str) -> float:
 class Method:
     """How the command line builds a finder and reads its ``--threshold``."""
 
-    make: Callable[[bool, Path | None], Finder]  # (verbose, embedding cache) -> finder
+    make: Callable[..., Finder]  # (verbose, embedding cache, **inference options) -> finder
     threshold_keyword: str  # the finder's find_duplicates argument
     parse_threshold: Callable[[str], float]  # raises ValueError for a bad value
     higher_is_closer: bool = True  # similarities; False for distances
@@ -87,19 +88,23 @@ class Method:
 
 
 def _hash(method: type[Hashing]) -> Method:
-    return Method(lambda v, c: method(verbose=v), "max_distance_threshold", int, False)
+    return Method(lambda v, c, **_: method(verbose=v), "max_distance_threshold", int, False)
 
 
 # A new method is one line here.
 METHODS: dict[str, Method] = {
-    "cnn": Method(lambda v, c: CNN(verbose=v, cache=c), "min_similarity_threshold", _similarity),
+    "cnn": Method(
+        lambda v, c, **o: CNN(verbose=v, cache=c, **o), "min_similarity_threshold", _similarity
+    ),
     "cnn-fast": Method(
-        lambda v, c: CNN(model="sscd_distilled_fast", verbose=v, cache=c),
+        lambda v, c, **o: CNN(model="sscd_distilled_fast", verbose=v, cache=c, **o),
         "min_similarity_threshold",
         _similarity,
     ),
     "sscd": Method(
-        lambda v, c: CNN(model="sscd", verbose=v, cache=c), "min_similarity_threshold", _similarity
+        lambda v, c, **o: CNN(model="sscd", verbose=v, cache=c, **o),
+        "min_similarity_threshold",
+        _similarity,
     ),
     "phash": _hash(PHash),
     "dhash": _hash(DHash),
@@ -146,6 +151,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="SQLite embedding cache (default: ~/.cache/imagededup/embeddings.sqlite)",
     )
     find.add_argument("--no-cache", action="store_true", help="encode everything, keep nothing")
+    find.add_argument(
+        "--backend",
+        choices=("auto", *BACKENDS),
+        default="auto",
+        help="CNN inference engine (default: OpenVINO on a CPU, onnxruntime on a CUDA GPU)",
+    )
+    find.add_argument(
+        "--precision",
+        choices=("auto", *PRECISIONS),
+        default="auto",
+        help="CNN arithmetic (default: bf16 with OpenVINO where the CPU has it, else f32)",
+    )
     find.add_argument(
         "--ray",
         nargs="?",
@@ -256,7 +273,9 @@ def run_find(args: argparse.Namespace) -> int:
 
     cache_file = None if args.no_cache or args.ray else (args.cache or default_cache())
     with contextlib.ExitStack() as stack:
-        finder = method.make(not args.quiet, cache_file)
+        finder = method.make(
+            not args.quiet, cache_file, backend=args.backend, precision=args.precision
+        )
         if args.ray:
             finder = ray_finder(finder, args, stack)
         scan = scan_folders(finder, folders, args.recursive, **search)

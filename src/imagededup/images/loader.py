@@ -36,8 +36,11 @@ class Processed[R]:
 
 
 def default_workers() -> int:
-    """Decoding threads to use when the caller does not say: one per core."""
-    return max(1, os.cpu_count() or 1)
+    """Decoding threads to use when the caller does not say: one per core this process may use
+    (its CPU affinity, e.g. under ``taskset`` or a container's cpuset)."""
+    return max(
+        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
 
 
 def iter_batches[T](

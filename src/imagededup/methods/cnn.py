@@ -47,18 +47,22 @@ class CNN:
         batch_size: int = 64,
         verbose: bool = True,
         cache: PathLike | None = None,
+        backend: str = "auto",
+        precision: str = "auto",
     ) -> None:
         """Load ``model`` (``"sscd_distilled"``, ``"sscd"``, ``"onnx:<path>"`` or a spec).
 
         ``batch_size`` images are decoded and embedded together (64, as in imagededup);
         ``verbose`` shows progress bars; ``cache`` is an SQLite file that keeps the vectors of
         files already encoded (keyed by path, size, mtime and model), so re-runs only encode
-        new or changed files and an interrupted run resumes.
+        new or changed files and an interrupted run resumes. ``backend`` (``"openvino"``,
+        ``"onnxruntime"``) and ``precision`` (``"f32"``, ``"bf16"``) force what ``"auto"``
+        chooses: OpenVINO for the built-in models on a CPU, in bf16 where the CPU has it.
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         return_freed_memory()  # large temporary buffers go back to the OS (see heap.py)
-        self.encoder = load_encoder(model)
+        self.encoder = load_encoder(model, backend=backend, precision=precision)
         self.batch_size = batch_size
         self.verbose = verbose
         self.store = None if cache is None else EmbeddingStore(cache, self.encoder.model_id)

@@ -1,4 +1,4 @@
-"""Run an ONNX image-embedding model with onnxruntime (CUDA when available, else CPU)."""
+"""Run an ONNX image-embedding model on an inference backend (OpenVINO or onnxruntime)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-import onnxruntime as ort
 
 from imagededup.images.decode import DECODER_VERSION, load_views
+from imagededup.images.loader import default_workers
+from imagededup.models.backends import load_backend
 from imagededup.vectors import EMBEDDING_DTYPE, normalize
 
 SESSION_BATCH = 8
-"""Images per onnxruntime call: as fast here as 16, 32 or 64, with far less activation memory
+"""Images per inference call: as fast here as 16, 32 or 64, with far less activation memory
 (each encoding thread keeps its own: 100 MiB less than 16 for two threads)."""
 
 
@@ -45,20 +46,36 @@ class OnnxEncoder:
     """An embedding model behind the small interface every method uses: ``encode(pixels)``."""
 
     def __init__(
-        self, spec: OnnxModelSpec, providers: list[str] | None = None, threads: int | None = None
+        self,
+        spec: OnnxModelSpec,
+        threads: int | None = None,
+        backend: str = "auto",
+        precision: str = "auto",
+        builtin: bool = False,
     ) -> None:
-        """``threads`` is onnxruntime's intra-op threads per call (default 1: batches run in
-        parallel, one per core, see ``iter_processed``; 0 means one per core)."""
+        """Load ``spec`` into ``backend`` (see ``imagededup.models.backends.load_backend``) for
+        ``threads`` threads encoding at once (default: one per core); ``builtin`` says that the
+        model is one of ``BUILTIN_MODELS``, which ``"auto"`` runs on OpenVINO."""
         if not Path(spec.path).is_file():
             raise FileNotFoundError(f"ONNX model file not found: {spec.path}")
         self.spec = spec
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        options.intra_op_num_threads = 1 if threads is None else threads
-        self.session = ort.InferenceSession(
-            os.fspath(spec.path), sess_options=options, providers=providers or default_providers()
+        self.backend = load_backend(
+            Path(spec.path),
+            [
+                self._input_shape(spec.input_size),
+                self._input_shape(spec.view_size or spec.input_size),
+            ]
+            if spec.views
+            else [self._input_shape(spec.input_size)],
+            SESSION_BATCH,
+            threads or default_workers(),
+            backend,
+            precision,
+            builtin,
         )
-        self.input_name = self.session.get_inputs()[0].name
+
+    def _input_shape(self, size: int) -> tuple[int, ...]:
+        return (size, size, 3) if self.spec.layout == "NHWC" else (3, size, size)
 
     @property
     def name(self) -> str:
@@ -74,20 +91,22 @@ class OnnxEncoder:
 
     @functools.cached_property
     def model_id(self) -> str:
-        """Identifies what produced a vector (weights, input, preprocessing), for the cache."""
+        """Identifies what produced a vector (weights, input, preprocessing, precision), for the
+        cache. Backends agree to 1e-5 in float32, below float16 storage, so the backend is not
+        part of it; bfloat16 moves vectors by up to 0.004 cosine, so the precision is."""
         digest = hashlib.sha256(Path(self.spec.path).read_bytes()).hexdigest()[:16]
         spec = self.spec
         return (
             f"{spec.name}|{digest}|{spec.input_size}|{spec.layout}|{spec.input_dtype}"
             f"|{spec.mean}|{spec.std}|{spec.views}|{spec.view_size}|decode-v{DECODER_VERSION}"
-            f"|{np.dtype(EMBEDDING_DTYPE).name}"
+            f"|{np.dtype(EMBEDDING_DTYPE).name}|{self.backend.precision}"
         )
 
     @property
     def dim(self) -> int | None:
         """Length of an image's vector, when the model's output size is fixed."""
-        size = self.session.get_outputs()[0].shape[-1]
-        return size * self.view_count if isinstance(size, int) else None
+        size = self.backend.output_size
+        return None if size is None else size * self.view_count
 
     @property
     def view_count(self) -> int:
@@ -136,12 +155,4 @@ class OnnxEncoder:
             feed = (pixels.astype(np.float32) / 255.0 - mean) / std
         if self.spec.layout == "NCHW":
             feed = feed.transpose(0, 3, 1, 2)
-        output = self.session.run(None, {self.input_name: np.ascontiguousarray(feed)})[0]
-        return normalize(output.reshape(len(pixels), -1))
-
-
-def default_providers() -> list[str]:
-    """CUDA first when this onnxruntime build has it, then the CPU."""
-    available = ort.get_available_providers()
-    preferred = ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    return [p for p in preferred if p in available] or available
+        return normalize(self.backend.run(feed).reshape(len(pixels), -1))

@@ -47,6 +47,13 @@ def model_spec(model: str | OnnxModelSpec) -> OnnxModelSpec:
     return OnnxModelSpec(name=model, path=_immaculate_model(model), **BUILTIN_MODELS[model])
 
 
-def load_encoder(model: str | OnnxModelSpec, threads: int | None = None) -> OnnxEncoder:
-    """Build the encoder for ``model`` (see ``model_spec``), on ``threads`` threads at most."""
-    return OnnxEncoder(model_spec(model), threads=threads)
+def load_encoder(
+    model: str | OnnxModelSpec,
+    threads: int | None = None,
+    backend: str = "auto",
+    precision: str = "auto",
+) -> OnnxEncoder:
+    """Build the encoder for ``model`` (see ``model_spec``) for ``threads`` threads at most, on
+    ``backend`` in ``precision`` (see ``imagededup.models.backends.load_backend``)."""
+    builtin = isinstance(model, str) and model in BUILTIN_MODELS
+    return OnnxEncoder(model_spec(model), threads, backend, precision, builtin)
