@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from imagededup.images.views import View, view_image
+
 try:  # HEIC/HEIF photos (iPhones) with the optional extra: pip install "imagededup[heif]"
     from pillow_heif import register_heif_opener
 except ImportError:
@@ -64,14 +66,14 @@ def load_image(source: str | os.PathLike[str] | np.ndarray, size: int | None = N
 def load_views(
     source: str | os.PathLike[str] | np.ndarray,
     size: int,
-    angles: tuple[float, ...] = (),
+    angles: tuple[View, ...] = (),
     view_size: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The image squashed to ``size x size``, and rotated copies of that at ``view_size``.
+    """The image squashed to ``size x size``, and views of that (see ``views``) at ``view_size``.
 
     Returns ``(image, views)``: ``size x size x 3`` and ``len(angles) x view_size x view_size x
-    3`` uint8. Views are rotated (degrees, counter-clockwise, same canvas) from the squashed
-    image, which costs little, then resized. JPEGs are drafted to no less than ``size``.
+    3`` uint8. Views (rotations, centre crops) are cut from the squashed image, which costs
+    little, then resized. JPEGs are drafted to no less than ``size``.
     """
     view_size = view_size or size
     rgb = load_rgb(source, (size + 1) // 2)  # load_rgb drafts to twice what it is given
@@ -79,7 +81,7 @@ def load_views(
         image = _resized(rgb, size)
         views = np.empty((len(angles), view_size, view_size, 3), np.uint8)
         for k, angle in enumerate(angles):
-            views[k] = np.asarray(_resized(image.rotate(angle, resample=_RESAMPLE), view_size))
+            views[k] = np.asarray(_resized(view_image(image, angle), view_size))
         return np.asarray(image, dtype=np.uint8), views
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise DecodeError(f"cannot decode image: {exc}") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -17,6 +18,8 @@ from imagededup.models.registry import DEFAULT_MODEL, load_encoder
 from imagededup.results import DuplicateMap, duplicate_map, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
+from imagededup.search.sources import Sources
+from imagededup.search.verify import verified
 from imagededup.store import EmbeddingStore
 from imagededup.validation import (
     check_one_image,
@@ -68,6 +71,8 @@ class CNN:
         self.store = None if cache is None else EmbeddingStore(cache, self.encoder.model_id)
         self.skipped: dict[str, str] = {}
         """Files of the last ``encode_images`` call that could not be decoded, with the reason."""
+        self.sources = Sources()
+        """The files of the vectors ``encode_images`` returned, for the pixel checks of graphics."""
 
     @property
     def default_threshold(self) -> float:
@@ -97,7 +102,9 @@ class CNN:
         ``num_enc_workers`` threads each decode and embed whole batches (default: one per core).
         """
         names, vectors = self.encode_matrix(image_dir, recursive, num_enc_workers)
-        return dict(zip(names, normalize(vectors), strict=True))
+        vectors = normalize(vectors)
+        self.sources.remember(vectors, [Path(image_dir) / name for name in names])
+        return dict(zip(names, vectors, strict=True))
 
     def encode_matrix(
         self, image_dir: PathLike, recursive: bool = False, num_enc_workers: int | None = None
@@ -191,7 +198,10 @@ class CNN:
         names, vectors = self.vectors(image_dir, encoding_map, recursive, num_enc_workers)
         if not names:
             return names, Pairs.empty()
-        return names, duplicate_pairs(vectors, threshold, self.view_count(vectors))
+        pairs = duplicate_pairs(vectors, threshold, self.view_count(vectors))
+        if image_dir is not None:
+            return names, verified(pairs, [Path(image_dir) / name for name in names])
+        return names, verified(pairs, self.sources.paths(encoding_map[name] for name in names))
 
     def threshold(self, min_similarity_threshold: float | None) -> float:
         """The validated threshold: the one given, else the model's default."""

@@ -1,0 +1,24 @@
+"""Extra views of an image, embedded beside it so that rotated and strongly cropped copies match.
+
+A view is an angle (degrees, counter-clockwise, same canvas) or ``(angle, keep)``: the centre
+``keep`` of each side, then rotated. Views are cut from the already squashed model input, which
+costs little. A copy rotated by about the angle of a view, or cropped to about that centre,
+matches the view better than the image itself (see ``search.copies``).
+"""
+
+from __future__ import annotations
+
+from PIL import Image
+
+View = float | tuple[float, float]
+RESAMPLE = Image.Resampling.BILINEAR
+
+
+def view_image(image: Image.Image, view: View) -> Image.Image:
+    """``image`` cropped to the view's centre fraction, then rotated by its angle."""
+    angle, keep = (view, 1.0) if isinstance(view, int | float) else view
+    if keep < 1.0:
+        margin_x = round(image.width * (1.0 - keep) / 2)
+        margin_y = round(image.height * (1.0 - keep) / 2)
+        image = image.crop((margin_x, margin_y, image.width - margin_x, image.height - margin_y))
+    return image.rotate(angle, resample=RESAMPLE) if angle else image
