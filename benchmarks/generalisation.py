@@ -10,6 +10,8 @@ recall of the duplicate pairs that involve each transform (``all``) and of those
 and its original (``vs orig``), the recall per kind (graphics), and the false pairs by the kinds
 of their two files. img/s is the whole ``find_duplicates`` (decode, encode, search); with
 ``--cache`` (an SQLite file of vectors) re-runs skip encoding, and img/s is then not a speed.
+``--speed-against 25@192`` also times encoding with the model's views replaced by those (the
+previous default), alternated with the default, on the first half of the first set.
 """
 
 from __future__ import annotations
@@ -19,11 +21,14 @@ import csv
 import json
 import time
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 from accuracy import found_pairs, true_pairs
 
 from imagededup.methods import CNN
+from imagededup.models.onnx import OnnxModelSpec
+from imagededup.models.registry import model_spec
 
 Pair = tuple[str, str]
 
@@ -85,18 +90,45 @@ def is_orig_name(transform: str) -> bool:
     return transform in ("orig", "original")
 
 
+def encode_speed(spec: OnnxModelSpec, folder: Path) -> float:
+    """Images per second of ``encode_matrix`` (decode and embed) with ``spec``, no cache."""
+    cnn = CNN(model=spec, verbose=False)
+    start = time.perf_counter()
+    names, _ = cnn.encode_matrix(folder)
+    return len(names) / (time.perf_counter() - start)
+
+
+def compare_speed(model: str, folder: Path, against: str) -> None:
+    """Encoding speed of ``model`` and of the same model with views ``against``, alternated."""
+    views, size = against.split("@")
+    old = replace(model_spec(model), views=tuple(map(float, views.split(","))), view_size=int(size))
+    runs: dict[str, list[float]] = {"default": [], f"views {against}": []}
+    for _ in range(2):
+        runs["default"].append(encode_speed(model_spec(model), folder))
+        runs[f"views {against}"].append(encode_speed(old, folder))
+    print(f"\nencoding speed on {folder} (img/s, best of 2, alternated):")
+    for label, speeds in runs.items():
+        print(f"| {label} | {max(speeds):.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", type=Path)
     parser.add_argument("--model", default="sscd_distilled")
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--cache", type=Path)
+    parser.add_argument(
+        "--speed-against", help="also time encoding against these views, e.g. 25@192"
+    )
     args = parser.parse_args()
     cnn = CNN(model=args.model, verbose=False, cache=args.cache)
     print(f"model {args.model}, threshold {args.threshold or cnn.default_threshold}")
     for dataset in args.sets:
         for label, folder in halves(dataset):
             report(label, folder, cnn, args.threshold)
+    if args.speed_against:
+        folder = halves(args.sets[0])[0][1] / "images"
+        compare_speed(args.model, folder, args.speed_against)
 
 
 if __name__ == "__main__":

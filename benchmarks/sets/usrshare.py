@@ -6,9 +6,9 @@ Usage: python benchmarks/sets/usrshare.py copy TARGET [--count 3000]
 ``copy``: a stable sample (by a hash of the path) of the PNG, GIF and JPEG files under
 /usr/share, copied with their relative paths (symlinks followed, so an icon linked under two
 names becomes two byte-identical files). ``sheets``: runs ``CNN.find_duplicates`` on TARGET,
-groups the pairs (connected components), draws a stable sample of groups and renders each as a
-PNG contact sheet (every file at its own size and at 96 px, with its name, size and whether it
-is byte-identical to the group's first file), to be looked at by a person.
+groups the pairs (connected components), draws a stable sample of groups and renders them, ten
+a page, as PNG contact sheets (each file at most 64 px, with its size, its name and "=" when
+its bytes equal the group's first file), to be looked at by a person.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from imagededup.groups import groups_from_map
 from imagededup.methods import CNN
 
 SUFFIXES = {".png", ".gif", ".jpg", ".jpeg"}
-CELL = 180
+CELL = 110
+MAX_SHOWN = 8
+PER_SHEET = 10
 
 
 def stable(text: str) -> str:
@@ -41,35 +43,46 @@ def copy(target: Path, count: int) -> None:
     print(f"{min(count, len(files))} of {len(files)} files copied to {target}")
 
 
-def sheet(root: Path, names: list[str], out: Path) -> None:
-    """One row per file: the file at its own size (at most CELL) and at 96 px, and its facts."""
+def row_image(root: Path, names: list[str], label: str) -> Image.Image:
+    """A group as a strip: each file at 64 px with its size, "=" if its bytes equal the first's."""
+    strip = Image.new("RGB", (CELL * MAX_SHOWN, CELL), "white")
+    draw = ImageDraw.Draw(strip)
+    draw.text((2, 0), label, fill="red")
     first = (root / names[0]).read_bytes()
-    canvas = Image.new("RGB", (CELL * 2 + 520, CELL * len(names)), "white")
-    draw = ImageDraw.Draw(canvas)
-    for row, name in enumerate(names):
+    for k, name in enumerate(names[:MAX_SHOWN]):
         with Image.open(root / name) as im:
             im = im.convert("RGBA")
             size = im.size
-            own = im.copy()
-            own.thumbnail((CELL, CELL))
-            canvas.paste(own, (0, row * CELL), own)
-            big = im.resize((96, 96))
-            canvas.paste(big, (CELL, row * CELL), big)
-        same = "identical bytes" if (root / name).read_bytes() == first else ""
-        draw.text((2 * CELL, row * CELL + 5), f"{name}\n{size[0]}x{size[1]} {same}", fill="black")
-    canvas.save(out)
+            im.thumbnail((64, 64))
+            big = im.resize((max(1, im.width), max(1, im.height)))
+        x = k * CELL
+        strip.paste(big, (x + 4, 12), big)
+        same = " =" if (root / name).read_bytes() == first else ""
+        draw.text((x + 4, 80), f"{size[0]}x{size[1]}{same}", fill="black")
+        draw.text((x + 4, 92), Path(name).stem[:18], fill="black")
+    return strip
 
 
 def sheets(target: Path, folder: Path, sample: int, model: str) -> None:
-    duplicates = CNN(model=model, verbose=False).find_duplicates(image_dir=target, recursive=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    duplicates = CNN(model=model, verbose=False).find_duplicates(
+        image_dir=target, recursive=True, outfile=folder / "duplicates.json"
+    )
     groups = [sorted(g) for g in groups_from_map(duplicates) if len(g) > 1]
     removable = sum(len(g) - 1 for g in groups)
     print(f"{len(groups)} groups, {removable} files to remove")
-    folder.mkdir(parents=True, exist_ok=True)
     picked = sorted(groups, key=lambda g: stable(g[0]))[:sample]
+    for start in range(0, len(picked), PER_SHEET):
+        strips = [
+            row_image(target, group, f"group {start + k}: {len(group)} files")
+            for k, group in enumerate(picked[start : start + PER_SHEET])
+        ]
+        page = Image.new("RGB", (strips[0].width, CELL * len(strips)), "white")
+        for k, strip in enumerate(strips):
+            page.paste(strip, (0, k * CELL))
+        page.save(folder / f"groups{start:02d}.png")
     for k, group in enumerate(picked):
-        sheet(target, group[:8], folder / f"group{k:02d}.png")
-        print(f"group{k:02d}: {len(group)} files: {', '.join(group[:4])}")
+        print(f"group {k}: {len(group)} files: {', '.join(group[:MAX_SHOWN])}")
 
 
 def main() -> None:
