@@ -11,7 +11,8 @@ and its original (``vs orig``), the recall per kind (graphics), and the false pa
 of their two files. img/s is the whole ``find_duplicates`` (decode, encode, search); with
 ``--cache`` (an SQLite file of vectors) re-runs skip encoding, and img/s is then not a speed.
 ``--speed-against 25@192`` also times encoding with the model's views replaced by those (the
-previous default), alternated with the default, on the first half of the first set.
+previous default), alternated with the default, on ``--speed-folder`` (default: the first half
+of the first set).
 """
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ def main() -> None:
     parser.add_argument(
         "--speed-against", help="also time encoding against these views, e.g. 25@192"
     )
+    parser.add_argument("--speed-folder", type=Path, help="images to time (default: first half)")
     args = parser.parse_args()
     cnn = CNN(model=args.model, verbose=False, cache=args.cache)
     print(f"model {args.model}, threshold {args.threshold or cnn.default_threshold}")
@@ -127,7 +129,7 @@ def main() -> None:
         for label, folder in halves(dataset):
             report(label, folder, cnn, args.threshold)
     if args.speed_against:
-        folder = halves(args.sets[0])[0][1] / "images"
+        folder = args.speed_folder or halves(args.sets[0])[0][1] / "images"
         compare_speed(args.model, folder, args.speed_against)
 
 
