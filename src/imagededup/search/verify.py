@@ -7,7 +7,8 @@ A pair where either file is a graphic (transparent pixels, or at most ``TINY`` p
 if, besides the CNN score, the two drawings agree pixel by pixel at the same orientation:
 their colour histograms overlap by at least ``MIN_COLOURS`` (skin tones, coloured variants and
 another theme's palette fail) and their ``GRID x GRID`` thumbnails, each cut to its visible
-content, differ by at most ``MAX_DIFF`` in every cell (mirror images, other shapes fail).
+content, differ by at most ``MAX_DIFF`` in every cell and by less than with either one mirrored
+or turned (mirror images, rotated arrows, other shapes fail).
 Measured on benchmarks/sets/graphics.py's tuning half (README, "Accuracy").
 """
 
@@ -69,9 +70,19 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
 
 
 def same_drawing(a: Drawing, b: Drawing) -> bool:
-    """Whether two graphics have the same colours and, cell by cell, the same shape."""
+    """Whether two graphics have the same colours and, cell by cell, the same shape, and are
+    closer as they are than with either one mirrored or turned (an arrow and its mirror image
+    have the same colours and may differ little cell by cell)."""
     overlap = float(np.minimum(a.colours, b.colours).sum())
-    return overlap >= MIN_COLOURS and int(np.abs(a.thumbnail - b.thumbnail).max()) <= MAX_DIFF
+    if overlap < MIN_COLOURS or int(np.abs(a.thumbnail - b.thumbnail).max()) > MAX_DIFF:
+        return False
+    as_is = np.abs(a.thumbnail - b.thumbnail).mean()
+    return all(as_is <= np.abs(a.thumbnail - other).mean() for other in turned(b.thumbnail))
+
+
+def turned(grid: np.ndarray) -> list[np.ndarray]:
+    """The thumbnail mirrored, flipped, and turned by 90, 180 and 270 degrees."""
+    return [grid[:, ::-1], grid[::-1], np.rot90(grid, 1), np.rot90(grid, 2), np.rot90(grid, 3)]
 
 
 def verified(pairs: Pairs, paths: Sequence[str | os.PathLike[str] | None]) -> Pairs:
