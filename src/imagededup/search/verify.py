@@ -57,7 +57,7 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
     if max(rgba.size) > SAMPLE:
         rgba.thumbnail((SAMPLE, SAMPLE), Image.Resampling.BOX)
     alpha = rgba.getchannel("A")
-    graphic = size <= TINY or alpha.getextrema()[0] < 255
+    graphic = size <= TINY or int(np.asarray(alpha).min()) < 255
     content = rgba.crop(alpha.getbbox() or (0, 0, *rgba.size)) if graphic else rgba
     pixels = np.asarray(content).reshape(-1, 4)
     visible = pixels[pixels[:, 3] > 127, :3] // (256 // LEVELS)
@@ -66,7 +66,7 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
     on_white = Image.new("RGBA", content.size, (255, 255, 255, 255))
     on_white.alpha_composite(content)
     grid = on_white.convert("RGB").resize((GRID, GRID), Image.Resampling.BOX)
-    return Drawing(graphic, colours / max(colours.sum(), 1.0), np.asarray(grid, np.int16))
+    return Drawing(graphic, colours / max(float(colours.sum()), 1.0), np.asarray(grid, np.int16))
 
 
 def same_drawing(a: Drawing, b: Drawing) -> bool:
@@ -91,7 +91,12 @@ def verified(pairs: Pairs, paths: Sequence[str | os.PathLike[str] | None]) -> Pa
     ``paths[i]`` is the file of image ``i`` (None: unknown, its pairs are kept as they are).
     Only files in a pair are read, each once.
     """
-    read = cache(lambda i: drawing(paths[i]) if paths[i] is not None else None)
+
+    @cache
+    def read(i: int) -> Drawing | None:
+        path = paths[i]
+        return None if path is None else drawing(path)
+
     keep = np.ones(len(pairs), bool)
     for k, (i, j) in enumerate(zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)):
         a, b = read(i), read(j)
