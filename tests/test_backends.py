@@ -61,9 +61,9 @@ def test_bf16_on_a_cpu_without_it_is_refused_not_faked():
 
 
 def test_automatic_choice():
-    assert choose_backend("auto", builtin=True) == "openvino"  # no CUDA onnxruntime here
-    assert choose_backend("auto", builtin=False) == "onnxruntime"  # onnx:<path> files
-    assert choose_backend("onnxruntime", builtin=True) == "onnxruntime"
+    assert choose_backend("auto", tested_on_openvino=True) == "openvino"  # no CUDA here
+    assert choose_backend("auto", tested_on_openvino=False) == "onnxruntime"  # onnx:<path>, sscd
+    assert choose_backend("onnxruntime", tested_on_openvino=True) == "onnxruntime"
     assert choose_precision("onnxruntime") == "f32"
     assert choose_precision("openvino") == ("bf16" if cpu_has_bf16() else "f32")
     with pytest.raises(ValueError, match="backend must be"):

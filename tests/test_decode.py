@@ -156,3 +156,29 @@ def test_batches_are_processed_in_threads_and_come_back_in_order():
     assert [k for b in batches for k, _ in b.failures] == list(range(0, 50, 7))
     assert all(reason == "broken on purpose" for b in batches for _, reason in b.failures)
     assert threading.get_ident() not in threads
+
+
+def test_rotated_view_is_the_squashed_image_rotated_then_resized():
+    from imagededup.images.decode import load_views
+
+    image, views = load_views(EXAMPLES / "astronaut.jpg", 256, (25.0, -25.0), 192)
+    assert views.shape == (2, 192, 192, 3)
+    square = Image.fromarray(image)
+    for view, angle in zip(views, (25.0, -25.0), strict=True):
+        slow = square.rotate(angle, resample=Image.Resampling.BILINEAR).resize((192, 192))
+        assert np.abs(view.astype(int) - np.asarray(slow)).mean() < 3  # same picture
+        wrong = square.rotate(-angle, resample=Image.Resampling.BILINEAR).resize((192, 192))
+        assert np.abs(view.astype(int) - np.asarray(wrong)).mean() > 10  # turned the right way
+
+
+def test_squashed_jpeg_is_drafted_on_its_longer_side_only(tmp_path):
+    from imagededup.images.decode import load_views, open_image
+
+    path = tmp_path / "wide.jpg"
+    original("astronaut").resize((2048, 1152)).save(path, quality=90)
+    assert open_image(path, 128).size == (512, 288)  # 1/4 scale: both sides >= 256
+    assert open_image(path, 128, squashed=True).size == (256, 144)  # 1/8: the longer side
+    with Image.open(path) as full:  # no draft at all
+        slow = np.asarray(full.convert("RGB").resize((256, 256), Image.Resampling.BILINEAR))
+    image, _ = load_views(path, 256)
+    assert np.abs(image.astype(int) - slow).mean() < 4  # short side upsampled: softer edges

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from imagededup.images.views import view_image
+from imagededup.images.decode import load_views
+from imagededup.images.views import centre, view_parts
 from imagededup.methods import CNN
 from imagededup.search.pairs import Pairs
 from imagededup.search.verify import drawing, same_drawing, verified
-from tests.conftest import original
+from tests.conftest import EXAMPLES, original
 
 
 def arrow(size: int, colour: tuple[int, int, int]) -> Image.Image:
@@ -74,9 +75,18 @@ def test_cnn_finds_the_resized_drawing_not_its_mirror_through_an_encoding_map(dr
     assert "photo_mirrored.png" in found["photo.png"]
 
 
-def test_a_view_crops_the_centre_then_rotates():
+def test_a_view_is_an_angle_or_an_angle_and_a_centre():
     image = original("chelsea").resize((100, 100))
-    view = view_image(image, (0.0, 0.5))
-    assert view.size == (50, 50)
-    assert np.array_equal(np.asarray(view), np.asarray(image.crop((25, 25, 75, 75))))
-    assert view_image(image, 0.0) is image
+    assert view_parts(25.0) == (25.0, 1.0) and view_parts((0.0, 0.5)) == (0.0, 0.5)
+    middle = centre(image, 0.5)
+    assert middle.size == (50, 50)
+    assert np.array_equal(np.asarray(middle), np.asarray(image.crop((25, 25, 75, 75))))
+    assert centre(image, 1.0) is image
+
+
+def test_a_centre_view_is_embedded_beside_the_image():
+    path = EXAMPLES / "chelsea.jpg"
+    image, views = load_views(path, 64, (25.0, (0.0, 0.5)), 32)
+    assert image.shape == (64, 64, 3) and views.shape == (2, 32, 32, 3)
+    expected = Image.fromarray(image).crop((16, 16, 48, 48))
+    assert np.abs(views[1].astype(int) - np.asarray(expected, int)).mean() < 3

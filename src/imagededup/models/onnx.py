@@ -53,11 +53,11 @@ class OnnxEncoder:
         threads: int | None = None,
         backend: str = "auto",
         precision: str = "auto",
-        builtin: bool = False,
+        tested_on_openvino: bool = False,
     ) -> None:
         """Load ``spec`` into ``backend`` (see ``imagededup.models.backends.load_backend``) for
-        ``threads`` threads encoding at once (default: one per core); ``builtin`` says that the
-        model is one of ``BUILTIN_MODELS``, which ``"auto"`` runs on OpenVINO."""
+        ``threads`` threads encoding at once (default: one per core); ``tested_on_openvino``: the
+        model is one of ``OPENVINO_MODELS``, which ``backend="auto"`` runs on OpenVINO."""
         if not Path(spec.path).is_file():
             raise FileNotFoundError(f"ONNX model file not found: {spec.path}")
         self.spec = spec
@@ -73,7 +73,7 @@ class OnnxEncoder:
             threads or default_workers(),
             backend,
             precision,
-            builtin,
+            tested_on_openvino,
         )
 
     def _input_shape(self, size: int) -> tuple[int, ...]:

@@ -8,6 +8,7 @@ Backend modules are imported only when chosen.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,14 +25,14 @@ def load_backend(
     threads: int,
     backend: str = "auto",
     precision: str = "auto",
-    builtin: bool = True,
+    tested_on_openvino: bool = True,
 ) -> Backend:
     """Load ``path`` into ``backend`` (``"auto"``: see ``choose_backend``) in ``precision``.
 
     ``input_shapes`` (one image each) and ``batch`` are the largest calls that will be made;
     ``threads`` is the number of threads that will call ``run`` at once.
     """
-    name = choose_backend(backend, builtin)
+    name = choose_backend(backend, tested_on_openvino)
     precision = choose_precision(name, precision)
     if name == "openvino":
         from imagededup.models.backends.openvino import OpenVinoBackend
@@ -44,18 +45,28 @@ def load_backend(
     return OnnxRuntimeBackend(path)
 
 
-def choose_backend(backend: str = "auto", builtin: bool = True) -> str:
-    """``backend`` itself, or for ``"auto"``: OpenVINO for a built-in model on the CPU, else
+def choose_backend(backend: str = "auto", tested_on_openvino: bool = True) -> str:
+    """``backend`` itself, or for ``"auto"``: OpenVINO for a model tested on it, on the CPU; else
     onnxruntime (other ONNX files, a CUDA GPU, or OpenVINO not installed)."""
     if backend not in ("auto", *BACKENDS):
         raise ValueError(f"backend must be 'auto', 'openvino' or 'onnxruntime', got {backend!r}")
     if backend != "auto":
         return backend
-    if not builtin or importlib.util.find_spec("openvino") is None:
+    if not tested_on_openvino or importlib.util.find_spec("openvino") is None or has_cuda():
         return "onnxruntime"
-    from imagededup.models.backends.onnxruntime import has_cuda
+    return "openvino"
 
-    return "onnxruntime" if has_cuda() else "openvino"
+
+def has_cuda() -> bool:
+    """Whether onnxruntime would run on a GPU here: ``onnxruntime-gpu`` with a CUDA provider
+    (onnxruntime itself is not imported otherwise, which saves half a second)."""
+    try:
+        importlib.metadata.version("onnxruntime-gpu")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    import onnxruntime
+
+    return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
 
 
 def choose_precision(backend: str, precision: str = "auto") -> str:

@@ -42,8 +42,3 @@ def default_providers() -> list[str]:
     available = ort.get_available_providers()
     preferred = ["CUDAExecutionProvider", "CPUExecutionProvider"]
     return [p for p in preferred if p in available] or available
-
-
-def has_cuda() -> bool:
-    """Whether onnxruntime would run on a GPU here (``onnxruntime-gpu`` and a CUDA device)."""
-    return "CUDAExecutionProvider" in ort.get_available_providers()
