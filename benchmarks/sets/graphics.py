@@ -1,0 +1,158 @@
+"""Build the *graphics* developer set: icon themes and emoji at several sizes, with hard negatives.
+
+Usage: python benchmarks/sets/graphics.py TARGET [--cache /tmp/i16] [--icon-names 300]
+
+Icons: the PNGs (regular files, not the themes' symlinks) of ``mate-icon-theme`` (mate, menta),
+``moka-icon-theme`` (Moka) and ``tango-icon-theme`` (Tango), sizes 22-256 px; each icon keeps 2
+or 3 of its sizes. A theme's icon at its sizes is one duplicate group (joined by any pixel-
+identical file with the group of another icon, of any theme); the same name in another theme is
+a hard negative, and so is every other icon of a theme (many share a shape). Names seen in
+several themes are preferred. Emoji: OpenMoji (``npm pack openmoji@15.0.0``: SVG only, rendered
+with ``rsvg-convert`` at 2 of 32, 72 and 160 px): skin-tone families (each tone its own group:
+the others are hard negatives), coloured hearts, keycaps, flags, and other emoji, some also in
+OpenMoji's black line-art version (another colour: a hard negative). Halves by icon name or
+emoji family, so the hard negatives of a concept share its half. Needs apt-get, dpkg-deb, npm,
+rsvg-convert (Debian librsvg2-bin).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import subprocess
+import tarfile
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from common import SetWriter, half_of, unpack_deb
+from PIL import Image
+
+THEMES = {
+    "mate": ("mate-icon-theme", "mate"),
+    "menta": ("mate-icon-theme", "menta"),
+    "moka": ("moka-icon-theme", "Moka"),
+    "tango": ("tango-icon-theme", "Tango"),
+}
+ICON_SIZES = (22, 24, 32, 48, 64, 96, 256)
+EMOJI_SIZES = (32, 72, 160)
+OPENMOJI = "openmoji@15.0.0"
+
+
+def stable(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def icon_files(cache: Path) -> dict[tuple[str, str], dict[int, Path]]:
+    """``{(theme, context/name): {size: png}}`` over the themes' regular PNG files."""
+    icons: dict[tuple[str, str], dict[int, Path]] = defaultdict(dict)
+    for theme, (package, folder) in THEMES.items():
+        root = unpack_deb(package, cache) / "usr/share/icons" / folder
+        for size in ICON_SIZES:
+            for png in (root / f"{size}x{size}").glob("*/*.png"):
+                if not png.is_symlink():
+                    icons[theme, f"{png.parent.name}/{png.stem}"][size] = png
+    return {key: sizes for key, sizes in icons.items() if len(sizes) >= 2}
+
+
+def pick_icons(icons: dict, names: int) -> list[tuple[str, str]]:
+    """Icons of ``names`` names, those found in several themes first, in a stable order."""
+    themes_of: dict[str, list[str]] = defaultdict(list)
+    for theme, name in icons:
+        themes_of[name].append(theme)
+    order = sorted(themes_of, key=lambda name: (-min(len(themes_of[name]), 2), stable(name)))
+    return [(theme, name) for name in order[:names] for theme in sorted(themes_of[name])]
+
+
+def pixels_key(path: Path) -> str:
+    with Image.open(path) as im:
+        return hashlib.sha256(np.asarray(im.convert("RGBA")).tobytes()).hexdigest()
+
+
+def add_icons(writer: SetWriter, cache: Path, names: int) -> None:
+    icons = icon_files(cache)
+    merged: dict[str, str] = {}
+    for theme, name in pick_icons(icons, names):
+        rng = random.Random(f"{theme}:{name}")
+        sizes = sorted(icons[theme, name])
+        chosen = sorted(rng.sample(sizes, min(len(sizes), rng.choice((2, 3)))))
+        half = half_of(f"icon:{name.split('/')[1]}")
+        keys = [pixels_key(icons[theme, name][size]) for size in chosen]
+        group = next((merged[k] for k in keys if k in merged), f"{theme}:{name}")
+        merged.update(dict.fromkeys(keys, group))
+        for size in chosen:
+            file = f"icon-{theme}-{name.replace('/', '-')}-{size}.png"
+            shutil.copyfile(icons[theme, name][size], writer.images(half) / file)
+            writer.add(half, file, f"{size}px", f"icon:{group}", f"icon-{theme}")
+
+
+def openmoji(cache: Path) -> Path:
+    """The unpacked OpenMoji npm package."""
+    folder = cache / "npm" / "openmoji"
+    if not folder.is_dir():
+        (cache / "npm").mkdir(parents=True, exist_ok=True)
+        out = subprocess.run(
+            ["npm", "pack", OPENMOJI], cwd=cache / "npm", check=True, capture_output=True, text=True
+        )
+        with tarfile.open(cache / "npm" / out.stdout.strip().splitlines()[-1]) as archive:
+            archive.extractall(folder, filter="data")
+    return folder / "package"
+
+
+def emoji_kinds(package: Path) -> list[tuple[str, str, str, str]]:
+    """``(kind, family, hexcode, style)`` of the emoji in the set."""
+    data = json.loads((package / "data/openmoji.json").read_text())
+    families: dict[str, list[str]] = defaultdict(list)
+    for e in data:
+        if e["skintone_combination"] == "single":
+            families[e["skintone_base_hexcode"]].append(e["hexcode"])
+    with_tones = sorted((f for f in families if len(families[f]) == 6), key=stable)[:35]
+    picked = [("emoji-skin", f, code, "color") for f in with_tones for code in families[f]]
+    plain = [e for e in data if not e["skintone_combination"] and e["hexcode"] not in families]
+    for kind, test, count in (
+        ("emoji-heart", lambda e: e["subgroups"] == "heart", 30),
+        ("emoji-keycap", lambda e: e["subgroups"] == "keycap", 30),
+        ("emoji-flag", lambda e: e["group"] == "flags", 40),
+        ("emoji-other", lambda e: e["group"] not in ("flags", "component"), 100),
+    ):
+        chosen = sorted((e["hexcode"] for e in plain if test(e)), key=stable)[:count]
+        picked += [(kind, code, code, "color") for code in chosen]
+        plain = [e for e in plain if e["hexcode"] not in chosen]
+    others = [p for p in picked if p[0] == "emoji-other"][:30]
+    picked += [("emoji-black", family, code, "black") for _, family, code, _ in others]
+    return picked
+
+
+def add_emoji(writer: SetWriter, cache: Path) -> None:
+    package = openmoji(cache)
+    for kind, family, code, style in emoji_kinds(package):
+        svg = package / style / "svg" / f"{code}.svg"
+        if not svg.is_file():
+            continue
+        half = half_of(f"emoji:{family}")
+        for size in random.Random(f"{style}:{code}").sample(EMOJI_SIZES, 2):
+            file = f"emoji-{style}-{code}-{size}.png"
+            out = writer.images(half) / file
+            subprocess.run(
+                ["rsvg-convert", "-w", str(size), "-h", str(size), svg, "-o", out], check=True
+            )
+            writer.add(half, file, f"{size}px", f"emoji:{style}:{code}", kind)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("target", type=Path)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/i16"))
+    parser.add_argument("--icon-names", type=int, default=300)
+    args = parser.parse_args()
+    writer = SetWriter(args.target)
+    add_icons(writer, args.cache, args.icon_names)
+    add_emoji(writer, args.cache)
+    writer.write()
+
+
+if __name__ == "__main__":
+    main()

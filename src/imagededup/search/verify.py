@@ -1,0 +1,105 @@
+"""Pixel checks of the CNN's matches between graphics (icons, emoji, drawings with transparency).
+
+The CNN is right to match a photo with its mirror image, recolouring or crop, and wrong to
+match an arrow with its mirror image, an emoji with its other skin tones, or two icons of one
+theme that share a shape: upsampled to the model's input, small flat drawings all look alike.
+A pair where either file is a graphic (transparent pixels, or at most ``TINY`` px) is kept only
+if, besides the CNN score, the two drawings agree pixel by pixel at the same orientation:
+their colour histograms overlap by at least ``MIN_COLOURS`` (skin tones, coloured variants and
+another theme's palette fail) and their ``GRID x GRID`` thumbnails, each cut to its visible
+content, differ by at most ``MAX_DIFF`` in every cell and by less than with either one mirrored
+or turned (mirror images, rotated arrows, other shapes fail).
+Measured on benchmarks/sets/graphics.py's tuning half (README, "Accuracy").
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+from PIL import Image
+
+from imagededup.images.decode import DecodeError, open_image
+from imagededup.search.pairs import Pairs
+
+TINY = 48
+"""Files no larger than this (longest side, px) are graphics even without transparency."""
+MIN_COLOURS = 0.85
+"""Least overlap of two graphics' colour histograms (4 levels a channel, visible pixels)."""
+MAX_DIFF = 120
+"""Largest difference (0-255, any channel) of two graphics' thumbnails in one cell."""
+GRID = 8
+LEVELS = 4
+SAMPLE = 64
+"""Graphics are read at most this size (px) for the checks."""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """What the checks need of a file: whether it is a graphic, its colours and thumbnail."""
+
+    graphic: bool
+    colours: np.ndarray
+    thumbnail: np.ndarray
+
+
+def drawing(path: str | os.PathLike[str]) -> Drawing | None:
+    """The file's ``Drawing``, or None when it cannot be read (then no check is made)."""
+    try:
+        with open_image(path, SAMPLE) as image:
+            size = max(image.size)
+            rgba = image.convert("RGBA")
+    except (DecodeError, OSError, ValueError, SyntaxError):
+        return None
+    if max(rgba.size) > SAMPLE:
+        rgba.thumbnail((SAMPLE, SAMPLE), Image.Resampling.BOX)
+    alpha = rgba.getchannel("A")
+    graphic = size <= TINY or int(np.asarray(alpha).min()) < 255
+    content = rgba.crop(alpha.getbbox() or (0, 0, *rgba.size)) if graphic else rgba
+    pixels = np.asarray(content).reshape(-1, 4)
+    visible = pixels[pixels[:, 3] > 127, :3] // (256 // LEVELS)
+    codes = (visible[:, 0] * LEVELS + visible[:, 1]) * LEVELS + visible[:, 2]
+    colours = np.bincount(codes, minlength=LEVELS**3).astype(np.float32)
+    on_white = Image.new("RGBA", content.size, (255, 255, 255, 255))
+    on_white.alpha_composite(content)
+    grid = on_white.convert("RGB").resize((GRID, GRID), Image.Resampling.BOX)
+    return Drawing(graphic, colours / max(float(colours.sum()), 1.0), np.asarray(grid, np.int16))
+
+
+def same_drawing(a: Drawing, b: Drawing) -> bool:
+    """Whether two graphics have the same colours and, cell by cell, the same shape, and are
+    closer as they are than with either one mirrored or turned (an arrow and its mirror image
+    have the same colours and may differ little cell by cell)."""
+    overlap = float(np.minimum(a.colours, b.colours).sum())
+    if overlap < MIN_COLOURS or int(np.abs(a.thumbnail - b.thumbnail).max()) > MAX_DIFF:
+        return False
+    as_is = np.abs(a.thumbnail - b.thumbnail).mean()
+    return all(as_is <= np.abs(a.thumbnail - other).mean() for other in turned(b.thumbnail))
+
+
+def turned(grid: np.ndarray) -> list[np.ndarray]:
+    """The thumbnail mirrored, flipped, and turned by 90, 180 and 270 degrees."""
+    return [grid[:, ::-1], grid[::-1], np.rot90(grid, 1), np.rot90(grid, 2), np.rot90(grid, 3)]
+
+
+def verified(pairs: Pairs, paths: Sequence[str | os.PathLike[str] | None]) -> Pairs:
+    """``pairs`` without the matches of a graphic that fail ``same_drawing``.
+
+    ``paths[i]`` is the file of image ``i`` (None: unknown, its pairs are kept as they are).
+    Only files in a pair are read, each once.
+    """
+
+    @cache
+    def read(i: int) -> Drawing | None:
+        path = paths[i]
+        return None if path is None else drawing(path)
+
+    keep = np.ones(len(pairs), bool)
+    for k, (i, j) in enumerate(zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)):
+        a, b = read(i), read(j)
+        if a is not None and b is not None and (a.graphic or b.graphic):
+            keep[k] = same_drawing(a, b)
+    return Pairs(pairs.first[keep], pairs.second[keep], pairs.scores[keep])

@@ -1,0 +1,92 @@
+"""Pixel checks of graphics' matches, on drawings cut from the example photos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from imagededup.images.decode import load_views
+from imagededup.images.views import centre, view_parts
+from imagededup.methods import CNN
+from imagededup.search.pairs import Pairs
+from imagededup.search.verify import drawing, same_drawing, verified
+from tests.conftest import EXAMPLES, original
+
+
+def arrow(size: int, colour: tuple[int, int, int]) -> Image.Image:
+    """An arrow pointing right with a photo-textured body, on a transparent canvas."""
+    texture = original("coffee").resize((size, size))
+    mask = Image.new("L", (size, size), 0)
+    s = size / 32
+    ImageDraw.Draw(mask).polygon(
+        [(4 * s, 12 * s), (18 * s, 12 * s), (18 * s, 4 * s), (30 * s, 16 * s), (18 * s, 28 * s),
+         (18 * s, 20 * s), (4 * s, 20 * s)], fill=255)  # fmt: skip
+    body = Image.blend(texture, Image.new("RGB", (size, size), colour), 0.8).convert("RGBA")
+    body.putalpha(mask)
+    return body
+
+
+@pytest.fixture(scope="module")
+def drawings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("drawings")
+    files = {
+        "arrow32": arrow(32, (200, 40, 40)),
+        "arrow128": arrow(128, (200, 40, 40)),
+        "mirror128": ImageOps.mirror(arrow(128, (200, 40, 40))),
+        "blue128": arrow(128, (40, 40, 200)),
+        "photo": original("astronaut"),
+        "photo_mirrored": ImageOps.mirror(original("astronaut")),
+    }
+    for name, image in files.items():
+        image.save(folder / f"{name}.png")
+    return {name: folder / f"{name}.png" for name in files}
+
+
+def test_the_same_drawing_at_another_size_passes(drawings):
+    assert same_drawing(drawing(drawings["arrow32"]), drawing(drawings["arrow128"]))
+
+
+@pytest.mark.parametrize("other", ["mirror128", "blue128"])
+def test_a_mirrored_or_recoloured_drawing_fails(drawings, other):
+    assert drawing(drawings[other]).graphic
+    assert not same_drawing(drawing(drawings["arrow128"]), drawing(drawings[other]))
+
+
+def test_only_pairs_with_a_graphic_are_checked(drawings):
+    names = ["arrow128", "mirror128", "photo", "photo_mirrored", "arrow32"]
+    pairs = Pairs(np.array([0, 2, 0]), np.array([1, 3, 4]), np.ones(3, np.float32))
+    kept = verified(pairs, [drawings[n] for n in names])
+    assert kept.first.tolist() == [2, 0] and kept.second.tolist() == [3, 4]
+    unknown = verified(pairs, [None] * len(names))
+    assert len(unknown) == len(pairs)
+
+
+def test_cnn_finds_the_resized_drawing_not_its_mirror_through_an_encoding_map(drawings):
+    cnn = CNN(verbose=False)
+    folder = drawings["arrow32"].parent
+    found = cnn.find_duplicates(
+        encoding_map=cnn.encode_images(folder), min_similarity_threshold=0.3
+    )
+    assert "mirror128.png" not in found["arrow128.png"]
+    assert "blue128.png" not in found["arrow128.png"]
+    assert "photo_mirrored.png" in found["photo.png"]
+
+
+def test_a_view_is_an_angle_or_an_angle_and_a_centre():
+    image = original("chelsea").resize((100, 100))
+    assert view_parts(25.0) == (25.0, 1.0) and view_parts((0.0, 0.5)) == (0.0, 0.5)
+    middle = centre(image, 0.5)
+    assert middle.size == (50, 50)
+    assert np.array_equal(np.asarray(middle), np.asarray(image.crop((25, 25, 75, 75))))
+    assert centre(image, 1.0) is image
+
+
+def test_a_centre_view_is_embedded_beside_the_image():
+    path = EXAMPLES / "chelsea.jpg"
+    image, views = load_views(path, 64, (25.0, (0.0, 0.5)), 32)
+    assert image.shape == (64, 64, 3) and views.shape == (2, 32, 32, 3)
+    expected = Image.fromarray(image).crop((16, 16, 48, 48))
+    assert np.abs(views[1].astype(int) - np.asarray(expected, int)).mean() < 3
