@@ -205,7 +205,8 @@ def test_full_sscd_model_and_user_onnx_file_work(cnn, photo_dir):
     image = photo_dir / "chelsea_half.jpg"
     reference = cnn.encode_image(image_file=image)
     views = cnn.encoder.spec.views
-    spec = OnnxModelSpec("mine", path, input_size=256, views=views, view_size=176)
+    size = cnn.encoder.spec.view_size
+    spec = OnnxModelSpec("mine", path, input_size=256, views=views, view_size=size)
     same_input = CNN(model=spec, verbose=False)
     assert same_input.encode_image(image_file=image) @ reference.T == pytest.approx(1.0, abs=1e-5)
     by_path = CNN(model=f"onnx:{path}", verbose=False)  # 224 px input, no rotated view
@@ -296,3 +297,11 @@ def test_num_sim_workers_is_accepted_and_ignored(cnn, photo_dir):
     assert found == cnn.find_duplicates(encoding_map=encodings)
     with pytest.warns(DeprecationWarning, match="num_sim_workers"):
         cnn.find_duplicates_to_remove(encoding_map=encodings, num_sim_workers=4, outfile=False)
+
+
+def test_crops_model_embeds_a_centre_view_and_finds_the_cropped_copy(photo_dir):
+    crops = CNN(model="sscd_distilled_crops", verbose=False)
+    assert crops.encoder.view_count == 3  # the image, the 25-degree view, the centre half
+    found = crops.find_duplicates(image_dir=EXAMPLES, scores=True)
+    assert "astronaut_cropped.jpg" in dict(found["astronaut.jpg"])
+    assert found["rocket.jpg"] == []

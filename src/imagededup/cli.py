@@ -108,6 +108,7 @@ def _hash(method: type[Hashing]) -> Method:
 METHODS: dict[str, Method] = {
     "cnn": _cnn(DEFAULT_MODEL),
     "cnn-fast": _cnn("sscd_distilled_fast"),
+    "cnn-crops": _cnn("sscd_distilled_crops"),
     "sscd": _cnn("sscd"),
     "phash": _hash(PHash),
     "dhash": _hash(DHash),
