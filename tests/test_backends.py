@@ -89,7 +89,8 @@ def test_openvino_runs_without_its_telemetry(tmp_path):
         "cpu_has_bf16(); import sys; assert 'openvino.tools.ovc' not in sys.modules;"
         "import openvino.tools.ovc"  # still importable by the application
     )
-    env = {**os.environ, "HOME": str(tmp_path)}
+    # openvino-telemetry stays silent where CI=true; unset it so the control below can fail
+    env = {**{k: v for k, v in os.environ.items() if k != "CI"}, "HOME": str(tmp_path)}
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
     assert (tmp_path / "intel").exists()  # the application's own import of the tools did it
     (tmp_path / "intel").rename(tmp_path / "seen")
