@@ -27,6 +27,7 @@ LAYERS = [
         "imagededup.heap",
         "imagededup.display",
         "imagededup.jsonfile",
+        "imagededup.validation",  # argument checks: NumPy and vectors only, for every layer
     },
     {"imagededup.images"},
     {"imagededup.models", "imagededup.hashes", "imagededup.store", "imagededup.features"},
@@ -35,7 +36,6 @@ LAYERS = [
         "imagededup.results",
         "imagededup.groups",
         "imagededup.keep",
-        "imagededup.validation",
         "imagededup.index",
     },
     {

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from imagededup.images.decode import DecodeError
+from imagededup.validation import check_positive_int
 
 
 @dataclass
@@ -53,8 +54,7 @@ def iter_batches[T](
 
     At most ``2 * batch_size`` decoded items are held at any time.
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+    check_positive_int("batch_size", batch_size)
     workers = num_workers or default_workers()
     window = 2 * batch_size
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imagededup-decode") as pool:
@@ -98,8 +98,7 @@ def iter_processed[T, R](
     ``iter_batches`` feeding a 2-thread onnxruntime session, on 2 cores). An exception in
     ``decode`` fails that file; ``process`` sees only the decoded items (never an empty list).
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+    check_positive_int("batch_size", batch_size)
     workers = num_workers or default_workers()
     starts = range(0, len(paths), batch_size)
 
