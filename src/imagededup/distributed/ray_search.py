@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import shutil
 import time
@@ -36,9 +35,11 @@ import ray
 from ray.data import DataContext
 from ray.data.context import ShuffleStrategy
 
+from imagededup.actions.safe_fs import write_json
 from imagededup.distributed import shards
 from imagededup.distributed.cluster import connect
 from imagededup.distributed.search import search_settings
+from imagededup.jsonfile import read_json
 from imagededup.search import partitions
 from imagededup.search.copies import FLOOR, K, normalized
 from imagededup.search.exact import PairSet
@@ -171,7 +172,9 @@ def open_output(output_dir: Path, key: dict) -> dict:
     """
     path = output_dir / STATE
     if path.is_file():
-        state = json.loads(path.read_text(encoding="utf-8"))
+        state = read_json(path, "a search state")
+        if not isinstance(state, dict):
+            raise ValueError(f"{path} is not a search state")
         if {name: state.get(name) for name in key} == key:
             return state
         shutil.rmtree(output_dir / PARTS, ignore_errors=True)
@@ -182,12 +185,6 @@ def open_output(output_dir: Path, key: dict) -> dict:
     (output_dir / PARTS).mkdir(parents=True, exist_ok=True)
     write_json(path, key)
     return dict(key)
-
-
-def write_json(path: Path, data: dict) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    temporary.replace(path)
 
 
 def search(

@@ -18,7 +18,6 @@ so they open ``output_dir`` as one dataset; folders written before it was rename
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Sequence
@@ -30,6 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from imagededup.actions.safe_fs import write_json
+from imagededup.jsonfile import read_json
 from imagededup.store import FileKey
 
 logger = logging.getLogger("imagededup")
@@ -87,9 +88,7 @@ def claim(output_dir: Path, model_id: str, default_threshold: float, view_count:
             "default_threshold": default_threshold,
             "view_count": view_count,
         }
-        temporary = output_dir / f".{MANIFEST}.tmp"
-        temporary.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        temporary.replace(output_dir / MANIFEST)
+        write_json(output_dir / MANIFEST, meta)
     elif manifest["model_id"] != model_id:
         raise ValueError(
             f"{output_dir} holds embeddings of model {manifest['model_id']!r}, not {model_id!r}:"
@@ -106,9 +105,10 @@ def read_manifest(output_dir: Path) -> dict | None:
         if output_dir.is_dir() and any(output_dir.iterdir()):
             raise ValueError(f"{output_dir} is not empty and has no {MANIFEST}: not an output_dir")
         return None
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    if manifest.get("format") != FORMAT_VERSION:
-        raise ValueError(f"{path}: format {manifest.get('format')}, expected {FORMAT_VERSION}")
+    manifest = read_json(path, "a shard manifest")
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+        raise ValueError(f"{path}: format {found}, expected {FORMAT_VERSION}")
     return manifest
 
 
