@@ -1,12 +1,16 @@
 """Search benchmark: exact vs approximate duplicate search on synthetic embeddings.
 
 Usage: python benchmarks/search.py [--sizes 10000,100000,1000000] [--exact-max 100000]
+                                  [--join-sizes 100000,1000000]
 
 Vectors imitate copy-detection embeddings: 512-d unit vectors in loose clusters (look-alike
 images, similarity ~0.4 inside a cluster, ~0 across) with planted near-duplicates (similarity
 0.75-0.98). Each (size, method) runs in a fresh process so peak RSS is its own; "search MiB"
 is the peak above the loaded vectors, what the search itself needed. Prints time, memory, recall
-of the planted pairs and recall of the exact pairs (where exact search ran).
+of the planted pairs and recall of the exact pairs (where exact search ran), then the seconds
+and new pairs of joining the pairs found through shared neighbours (``search.neighbours``).
+A second table times that join where it has work: images in groups of 12 copies with half of
+each group's 66 pairs found.
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ def rss_mib() -> float:
 
 def run_one(count: int, method: str) -> dict:
     from imagededup.search import approximate_similar_pairs, similar_pairs
+    from imagededup.search.neighbours import shared_neighbour_pairs
 
     with np.load(dataset(count)) as data:
         vectors, planted = data["vectors"], data["planted"]
@@ -77,6 +82,9 @@ def run_one(count: int, method: str) -> dict:
     start = time.perf_counter()
     found = search(vectors, THRESHOLD)
     seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    joined = shared_neighbour_pairs(found, count)
+    join_seconds = time.perf_counter() - start
     codes = found.first.astype(np.int64) * count + found.second
     planted_codes = np.sort(planted, axis=1)
     planted_codes = planted_codes[:, 0].astype(np.int64) * count + planted_codes[:, 1]
@@ -86,8 +94,34 @@ def run_one(count: int, method: str) -> dict:
         "search_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before,
         "vectors_mib": vectors.nbytes / 2**20,
         "pairs": len(found),
+        "join_seconds": join_seconds,
+        "joined": len(joined),
         "planted_recall": float(np.isin(planted_codes, codes).mean()),
         "codes": codes.tolist() if count <= 100_000 else None,
+    }
+
+
+def run_join(count: int) -> dict:
+    """Seconds, peak RSS and new pairs of ``shared_neighbour_pairs`` on grouped pairs."""
+    from imagededup.search.neighbours import shared_neighbour_pairs
+    from imagededup.search.pairs import Pairs
+
+    rng = np.random.default_rng(0)
+    first, second = np.triu_indices(12, 1)
+    found = rng.random((count // 12, len(first))) < 0.5
+    start = (np.arange(count // 12) * 12)[:, None]
+    pairs = Pairs(
+        (start + first)[found].astype(np.int64),
+        (start + second)[found].astype(np.int64),
+        rng.uniform(0.66, 1.0, int(found.sum())).astype(np.float32),
+    )
+    clock = time.perf_counter()
+    joined = shared_neighbour_pairs(pairs, count)
+    return {
+        "pairs": len(pairs),
+        "seconds": time.perf_counter() - clock,
+        "joined": len(joined),
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
 
@@ -95,17 +129,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--exact-max", type=int, default=100_000)
+    parser.add_argument("--join-sizes", default="100000,1000000")
     parser.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(int(args.one[0]), args.one[1])))
+        count, method = int(args.one[0]), args.one[1]
+        print(json.dumps(run_join(count) if method == "join" else run_one(count, method)))
         return
     print(f"{os.cpu_count()} cores, threshold {THRESHOLD}, {DIM}-d vectors")
     print(
         "| N | method | seconds | peak RSS MiB | search MiB | vectors MiB | pairs"
-        " | planted recall | exact recall |"
+        " | planted recall | exact recall | join seconds | joined pairs |"
     )
-    print("|---" * 9 + "|")
+    print("|---" * 11 + "|")
     for count in map(int, args.sizes.split(",")):
         exact_codes = None
         for method in ("exact", "ivf"):
@@ -124,9 +160,23 @@ def main() -> None:
                 f"| {count:,} | {method} | {row['seconds']:.1f} | {row['peak_rss_mib']:.0f} |"
                 f" {row['search_mib']:.0f} | {row['vectors_mib']:.0f} | {row['pairs']:,} |"
                 f" {row['planted_recall']:.4f} |"
-                f" {'n/a' if recall is None else f'{recall:.4f}'} |",
+                f" {'n/a' if recall is None else f'{recall:.4f}'} |"
+                f" {row['join_seconds']:.2f} | {row['joined']:,} |",
                 flush=True,
             )
+    print("\n| N in groups of 12 | pairs | join seconds | joined pairs | peak RSS MiB |")
+    print("|---" * 5 + "|")
+    for count in map(int, args.join_sizes.split(",")):
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(count), "join"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        row = json.loads(out.stdout)
+        print(
+            f"| {count:,} | {row['pairs']:,} | {row['seconds']:.2f} | {row['joined']:,} |"
+            f" {row['peak_rss_mib']:.0f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

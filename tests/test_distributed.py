@@ -149,6 +149,34 @@ def test_cli_ray_prints_the_same_groups(photo_dir, tmp_path, capsys, monkeypatch
     assert capsys.readouterr().out == expected
 
 
+def test_graphics_are_checked_and_copies_joined_on_every_distributed_path(
+    photo_dir, tmp_path, capsys, monkeypatch, cnn
+):
+    # An arrow, its mirror image and the same arrow smaller, among the test photos: at a low
+    # threshold the CNN matches the mirror image, which the pixel checks of search.refine drop.
+    from tests.test_verify import arrow
+
+    folder = tmp_path / "drawings"
+    shutil.copytree(photo_dir, folder)
+    arrow(128, (200, 40, 40)).save(folder / "arrow128.png")
+    arrow(48, (200, 40, 40)).save(folder / "arrow48.png")
+    arrow(128, (200, 40, 40)).transpose(0).save(folder / "mirror128.png")
+    expected = cnn.find_duplicates(image_dir=folder, min_similarity_threshold=0.3)
+    assert "arrow48.png" in expected["arrow128.png"]
+    assert "mirror128.png" not in expected["arrow128.png"]
+    output = tmp_path / "out"
+    encode_dataset(folder, output, batch_size=8)
+    found = find_duplicates_from_parquet(output, 0.3, root=folder)
+    assert found == expected
+    monkeypatch.setattr(finder, "RAY_SEARCH_MIN_FILES", 1)
+    assert main(["find", str(folder), "--quiet", "--threshold", "0.3"]) == 0
+    one_machine = capsys.readouterr().out
+    args = ["find", str(folder), "--quiet", "--threshold", "0.3", "--ray", "--ray-output"]
+    assert main([*args, str(output)]) == 0
+    assert capsys.readouterr().out == one_machine
+    assert "arrow48.png" in one_machine and "mirror128" not in one_machine
+
+
 def test_output_folder_is_one_parquet_dataset(encoded, tmp_path):
     rows = len(encoded.files) + len(BAD_FILES)
     assert pq.read_table(encoded.output_dir).num_rows == rows

@@ -12,7 +12,14 @@ from imagededup.images.decode import load_views
 from imagededup.images.views import centre, view_parts
 from imagededup.methods import CNN
 from imagededup.search.pairs import Pairs
-from imagededup.search.verify import drawing, same_drawing, verified
+from imagededup.search.verify import (
+    drawing,
+    drawings,
+    mirror_images,
+    same_drawing,
+    verified,
+    without_mirror_chains,
+)
 from tests.conftest import EXAMPLES, original
 
 
@@ -30,7 +37,7 @@ def arrow(size: int, colour: tuple[int, int, int]) -> Image.Image:
 
 
 @pytest.fixture(scope="module")
-def drawings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("drawings")
     files = {
         "arrow32": arrow(32, (200, 40, 40)),
@@ -39,34 +46,37 @@ def drawings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "blue128": arrow(128, (40, 40, 200)),
         "photo": original("astronaut"),
         "photo_mirrored": ImageOps.mirror(original("astronaut")),
+        "both_ways128": Image.alpha_composite(
+            arrow(128, (200, 40, 40)), ImageOps.mirror(arrow(128, (200, 40, 40)))
+        ),
     }
     for name, image in files.items():
         image.save(folder / f"{name}.png")
     return {name: folder / f"{name}.png" for name in files}
 
 
-def test_the_same_drawing_at_another_size_passes(drawings):
-    assert same_drawing(drawing(drawings["arrow32"]), drawing(drawings["arrow128"]))
+def test_the_same_drawing_at_another_size_passes(files):
+    assert same_drawing(drawing(files["arrow32"]), drawing(files["arrow128"]))
 
 
 @pytest.mark.parametrize("other", ["mirror128", "blue128"])
-def test_a_mirrored_or_recoloured_drawing_fails(drawings, other):
-    assert drawing(drawings[other]).graphic
-    assert not same_drawing(drawing(drawings["arrow128"]), drawing(drawings[other]))
+def test_a_mirrored_or_recoloured_drawing_fails(files, other):
+    assert drawing(files[other]).graphic
+    assert not same_drawing(drawing(files["arrow128"]), drawing(files[other]))
 
 
-def test_only_pairs_with_a_graphic_are_checked(drawings):
+def test_only_pairs_with_a_graphic_are_checked(files):
     names = ["arrow128", "mirror128", "photo", "photo_mirrored", "arrow32"]
     pairs = Pairs(np.array([0, 2, 0]), np.array([1, 3, 4]), np.ones(3, np.float32))
-    kept = verified(pairs, [drawings[n] for n in names])
+    kept = verified(pairs, [files[n] for n in names])
     assert kept.first.tolist() == [2, 0] and kept.second.tolist() == [3, 4]
     unknown = verified(pairs, [None] * len(names))
     assert len(unknown) == len(pairs)
 
 
-def test_cnn_finds_the_resized_drawing_not_its_mirror_through_an_encoding_map(drawings):
+def test_cnn_finds_the_resized_drawing_not_its_mirror_through_an_encoding_map(files):
     cnn = CNN(verbose=False)
-    folder = drawings["arrow32"].parent
+    folder = files["arrow32"].parent
     found = cnn.find_duplicates(
         encoding_map=cnn.encode_images(folder), min_similarity_threshold=0.3
     )
@@ -90,3 +100,15 @@ def test_a_centre_view_is_embedded_beside_the_image():
     assert image.shape == (64, 64, 3) and views.shape == (2, 32, 32, 3)
     expected = Image.fromarray(image).crop((16, 16, 48, 48))
     assert np.abs(views[1].astype(int) - np.asarray(expected, int)).mean() < 3
+
+
+def test_a_chain_through_a_symmetric_drawing_never_groups_mirror_images(files):
+    names = ["arrow128", "both_ways128", "mirror128", "photo", "photo_mirrored"]
+    read = drawings([files[n] for n in names])
+    arrow_, both, mirror = read(0), read(1), read(2)
+    assert not mirror_images(arrow_, both) and not mirror_images(both, mirror)
+    assert mirror_images(arrow_, mirror)
+    # arrow - both ways - mirror, and a photo with its mirror image (photos may be mirrored)
+    pairs = Pairs(np.array([0, 1, 3]), np.array([1, 2, 4]), np.array([0.9, 0.8, 0.7], np.float32))
+    kept = without_mirror_chains(pairs, read)
+    assert list(zip(kept.first.tolist(), kept.second.tolist(), strict=True)) == [(0, 1), (3, 4)]

@@ -20,6 +20,7 @@ from imagededup.distributed.ray_search import find_duplicates_on_ray, read_pairs
 from imagededup.methods.cnn import CNN
 from imagededup.results import ScoredMap, duplicate_map
 from imagededup.search.pairs import Pairs
+from imagededup.search.refine import refined
 
 RAY_SEARCH_MIN_FILES = 100_000
 """From this many files on, ``find --ray`` searches on Ray too. Measured on one 2-core machine
@@ -73,7 +74,8 @@ class RayFinder:
 
 
 def pairs_map(names: Mapping[str, str], search_dir: Path) -> ScoredMap:
-    """The duplicate map of ``names`` (name -> absolute path) from a Ray search's pairs file."""
+    """The duplicate map of ``names`` (name -> absolute path) from a Ray search's pairs file,
+    refined as ``CNN`` refines its own (``search.refine``)."""
     number = {path: i for i, path in enumerate(names.values())}
     first, second, values = read_pairs(search_dir)
     pairs = Pairs(
@@ -81,6 +83,7 @@ def pairs_map(names: Mapping[str, str], search_dir: Path) -> ScoredMap:
         np.array([number[path] for path in second], np.int64),
         values,
     )
+    pairs = refined(pairs, list(names.values()))
     return cast(ScoredMap, duplicate_map(list(names), pairs, scores=True))
 
 

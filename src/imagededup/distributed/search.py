@@ -16,6 +16,7 @@ from imagededup.heap import return_freed_memory
 from imagededup.results import DuplicateMap, duplicate_map, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
+from imagededup.search.refine import refined
 from imagededup.validation import check_similarity_threshold
 
 PathLike = str | os.PathLike[str]
@@ -30,7 +31,8 @@ def find_duplicates_from_parquet(
     root: PathLike | None = None,
     files: Iterable[PathLike] | None = None,
 ) -> DuplicateMap:
-    """Duplicates among the files encoded in ``output_dir``, in ``CNN.find_duplicates``'s format.
+    """Duplicates among the files encoded in ``output_dir``, in ``CNN.find_duplicates``'s format,
+    refined as ``CNN`` refines its own pairs (``search.refine``).
 
     Keys are absolute paths, as stored: they stay the same whatever is added to the collection.
     With ``root``, only files under ``root`` are searched and keys are relative to it (POSIX
@@ -54,6 +56,7 @@ def find_duplicates_from_parquet(
     names, vectors = [name for name, _ in keep], vectors[[i for _, i in keep]]
     views = manifest.get("view_count", 1)
     pairs = duplicate_pairs(vectors, threshold, views, approximate) if names else Pairs.empty()
+    pairs = refined(pairs, [paths[i] for _, i in keep])
     return saved(duplicate_map(names, pairs, scores=scores), outfile)
 
 

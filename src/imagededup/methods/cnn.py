@@ -17,8 +17,8 @@ from imagededup.models.registry import DEFAULT_MODEL, load_encoder
 from imagededup.results import DuplicateMap, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
+from imagededup.search.refine import refined
 from imagededup.search.sources import Sources
-from imagededup.search.verify import verified
 from imagededup.store import EmbeddingStore
 from imagededup.validation import (
     accept_removed,
@@ -193,12 +193,13 @@ class CNN(Finder[np.ndarray]):
         names: Sequence[str],
         source: PathLike | Mapping[str, np.ndarray],
     ) -> Pairs:
-        """The CNN's pairs, with pairs of graphics checked pixel by pixel (``search.verify``);
-        an encoding map's files are found through ``self.sources``."""
+        """The CNN's pairs, refined (``search.refine``): graphics checked pixel by pixel, copies
+        joined through shared neighbours; an encoding map's files are found through
+        ``self.sources``."""
         pairs = super()._matches(codes, threshold, names, source)
         if isinstance(source, Mapping):
-            return verified(pairs, self.sources.paths(source[name] for name in names))
-        return verified(pairs, [Path(source) / name for name in names])
+            return refined(pairs, self.sources.paths(source[name] for name in names))
+        return refined(pairs, [Path(source) / name for name in names])
 
     def _index(self, folder: PathLike, recursive: bool) -> Index:
         return Index(self).add(image_dir=folder, recursive=recursive)

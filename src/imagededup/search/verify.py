@@ -15,7 +15,7 @@ Measured on benchmarks/sets/graphics.py's tuning half (README, "Accuracy").
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,6 +31,8 @@ MIN_COLOURS = 0.85
 """Least overlap of two graphics' colour histograms (4 levels a channel, visible pixels)."""
 MAX_DIFF = 120
 """Largest difference (0-255, any channel) of two graphics' thumbnails in one cell."""
+MIRRORED = 0.5
+"""A drawing is another's mirror image (or turn) when that way it differs this much less."""
 GRID = 8
 LEVELS = 4
 SAMPLE = 64
@@ -44,6 +46,10 @@ class Drawing:
     graphic: bool
     colours: np.ndarray
     thumbnail: np.ndarray
+
+
+DrawingOf = Callable[[int], Drawing | None]
+"""Image number -> its ``Drawing`` (None: unknown or unreadable)."""
 
 
 def drawing(path: str | os.PathLike[str]) -> Drawing | None:
@@ -76,8 +82,22 @@ def same_drawing(a: Drawing, b: Drawing) -> bool:
     overlap = float(np.minimum(a.colours, b.colours).sum())
     if overlap < MIN_COLOURS or int(np.abs(a.thumbnail - b.thumbnail).max()) > MAX_DIFF:
         return False
-    as_is = np.abs(a.thumbnail - b.thumbnail).mean()
-    return all(as_is <= np.abs(a.thumbnail - other).mean() for other in turned(b.thumbnail))
+    as_is, best_turn = differences(a, b)
+    return as_is <= best_turn
+
+
+def mirror_images(a: Drawing, b: Drawing) -> bool:
+    """Whether ``b`` is clearly ``a`` mirrored or turned: less than ``MIRRORED`` times as
+    different that way as it is as it is (a nearly symmetric drawing is not)."""
+    as_is, best_turn = differences(a, b)
+    return best_turn < MIRRORED * as_is
+
+
+def differences(a: Drawing, b: Drawing) -> tuple[float, float]:
+    """Mean thumbnail difference of ``a`` and ``b`` as they are, and with ``b`` mirrored or
+    turned whichever way makes it least."""
+    as_is = float(np.abs(a.thumbnail - b.thumbnail).mean())
+    return as_is, min(float(np.abs(a.thumbnail - other).mean()) for other in turned(b.thumbnail))
 
 
 def turned(grid: np.ndarray) -> list[np.ndarray]:
@@ -85,21 +105,66 @@ def turned(grid: np.ndarray) -> list[np.ndarray]:
     return [grid[:, ::-1], grid[::-1], np.rot90(grid, 1), np.rot90(grid, 2), np.rot90(grid, 3)]
 
 
-def verified(pairs: Pairs, paths: Sequence[str | os.PathLike[str] | None]) -> Pairs:
-    """``pairs`` without the matches of a graphic that fail ``same_drawing``.
-
-    ``paths[i]`` is the file of image ``i`` (None: unknown, its pairs are kept as they are).
-    Only files in a pair are read, each once.
-    """
+def drawings(paths: Sequence[str | os.PathLike[str] | None]) -> DrawingOf:
+    """Image ``i``'s ``Drawing`` from ``paths[i]``, read on first use (None: no file, or it
+    cannot be read, and then no check is made)."""
 
     @cache
     def read(i: int) -> Drawing | None:
         path = paths[i]
         return None if path is None else drawing(path)
 
+    return read
+
+
+def verified(pairs: Pairs, read: DrawingOf | Sequence[str | os.PathLike[str] | None]) -> Pairs:
+    """``pairs`` without the matches of a graphic that fail ``same_drawing``.
+
+    ``read`` gives image ``i``'s drawing (see ``drawings``), or is the list of files to read
+    them from. Only files in a pair are read, each once.
+    """
+    if not callable(read):
+        read = drawings(read)
     keep = np.ones(len(pairs), bool)
     for k, (i, j) in enumerate(zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)):
         a, b = read(i), read(j)
         if a is not None and b is not None and (a.graphic or b.graphic):
             keep[k] = same_drawing(a, b)
+    return Pairs(pairs.first[keep], pairs.second[keep], pairs.scores[keep])
+
+
+def without_mirror_chains(pairs: Pairs, read: DrawingOf) -> Pairs:
+    """``pairs`` less those that would put two graphics that are mirror images (or turns) of
+    each other in one group: each pair may pass ``same_drawing`` while a chain of them joins an
+    arrow with its mirror image through a third drawing. Pairs are taken best first and one is
+    dropped when the groups it joins hold such graphics (``read`` as for ``verified``)."""
+    parent: dict[int, int] = {}
+    graphics: dict[int, list[Drawing]] = {}
+
+    def root(i: int) -> int:
+        while parent.get(i, i) != i:
+            parent[i] = parent.get(parent[i], parent[i])  # path halving
+            i = parent[i]
+        return i
+
+    def drawings_of(i: int) -> list[Drawing]:
+        if i not in graphics:
+            found = read(i)
+            graphics[i] = [found] if found is not None and found.graphic else []
+        return graphics[i]
+
+    members = np.unique(np.concatenate([pairs.first, pairs.second])).tolist()
+    if sum(bool(drawings_of(i)) for i in members) < 2:
+        return pairs  # no two graphics to keep apart (photos only: the common case)
+    keep = np.ones(len(pairs), bool)
+    for k in np.argsort(-pairs.scores, kind="stable").tolist():
+        a, b = root(int(pairs.first[k])), root(int(pairs.second[k]))
+        if a == b:
+            continue
+        left, right = drawings_of(a), drawings_of(b)
+        if any(mirror_images(x, y) for x in left for y in right):
+            keep[k] = False
+            continue
+        parent[b] = a
+        graphics[a] = left + right
     return Pairs(pairs.first[keep], pairs.second[keep], pairs.scores[keep])
