@@ -31,6 +31,16 @@ def test_two_copies_of_one_original_are_joined_by_their_best_shared_neighbour():
     assert as_dict(joined) == {(1, 2): 0.7}
 
 
+def test_pairs_either_way_round_or_twice_join_the_same():
+    # As a distributed search may write them: (2, 0) reversed, (0, 1) twice, a self-pair.
+    messy = Pairs(
+        np.array([0, 2, 1, 0, 3]),
+        np.array([1, 0, 0, 1, 3]),
+        np.array([0.8, 0.7, 0.75, 0.9, 1.0], np.float32),
+    )
+    assert as_dict(shared_neighbour_pairs(messy, 4)) == {(1, 2): 0.7}
+
+
 def test_one_false_match_between_two_groups_joins_nothing_else():
     # Two groups of four copies, each fully matched, and one false match 3-4 between them.
     edges = {(a, b): 0.9 for group in ((0, 1, 2, 3), (4, 5, 6, 7)) for a in group for b in group}
