@@ -40,6 +40,8 @@ class Embedder(Protocol):
 
     def view_count(self, vectors: np.ndarray) -> int: ...
 
+    def background(self, vectors: np.ndarray) -> np.ndarray | None: ...
+
 
 class Index:
     """Named, unit-length embeddings of one model, searchable by cosine similarity.
@@ -102,7 +104,8 @@ class Index:
             return match_map(names, self.names, Pairs.empty(), scores)
         if self._search is None:
             views = self.cnn.view_count(self.vectors)
-            self._search = CopyIndex(self.vectors, views, self.approximate)
+            backdrop = self.cnn.background(self.vectors)
+            self._search = CopyIndex(self.vectors, views, self.approximate, backdrop)
         pairs = self._search.match(vectors, threshold, self.cnn.view_count(vectors))
         return match_map(names, self.names, pairs, scores)
 

@@ -38,7 +38,7 @@ from ray.data.context import ShuffleStrategy
 from imagededup.actions.safe_fs import write_json
 from imagededup.distributed import shards
 from imagededup.distributed.cluster import connect
-from imagededup.distributed.search import search_settings
+from imagededup.distributed.search import background_of, search_settings
 from imagededup.jsonfile import read_json
 from imagededup.search import partitions
 from imagededup.search.copies import FLOOR, K, normalized
@@ -107,6 +107,7 @@ def find_duplicates_on_ray(
     parquet_dir, output_dir = Path(parquet_dir), Path(output_dir)
     manifest, threshold = search_settings(parquet_dir, min_similarity_threshold)
     view_count = manifest.get("view_count", 1)
+    background = background_of(manifest)
     shard_paths, located = shards.locate_embeddings(parquet_dir)
     located = numbered(located, files)
     key = {
@@ -118,6 +119,7 @@ def find_duplicates_on_ray(
         "partition_rows": partitions.PARTITION_ROWS,
         "margin": partitions.MARGIN,
         "max_lists": partitions.MAX_LISTS,
+        "background": 0 if background is None else len(background),
         "fingerprint": fingerprint(shard_paths, located),
     }
     state = open_output(output_dir, key)
@@ -131,7 +133,9 @@ def find_duplicates_on_ray(
         context = DataContext.get_current()
         strategy, context.shuffle_strategy = context.shuffle_strategy, SHUFFLE
         try:
-            summary = search(shard_paths, located, output_dir, threshold, view_count, num_workers)
+            summary = search(
+                shard_paths, located, output_dir, threshold, view_count, num_workers, background
+            )
         finally:
             context.shuffle_strategy = strategy
     summary.seconds = time.perf_counter() - started
@@ -194,6 +198,7 @@ def search(
     threshold: float,
     view_count: int,
     num_workers: int | None,
+    background: np.ndarray | None = None,
 ) -> SearchSummary:
     """Lists -> shuffle -> one search per list -> merged crowding -> ``pairs.parquet``."""
     count = len(located)
@@ -202,7 +207,12 @@ def search(
     done = sorted(int(path.stem.split("-")[1]) for path in parts.glob("pairs-*.parquet"))
     stats = []
     if len(done) < len(centroids):
-        settings = {"folder": str(parts), "threshold": threshold, "view_count": view_count}
+        settings = {
+            "folder": str(parts),
+            "threshold": threshold,
+            "view_count": view_count,
+            "background": background,
+        }
         assign = {"centroids": centroids, "done": done, "view_count": view_count}
         stats = (
             ray.data.from_items(shard_items(shard_paths, located))
@@ -315,15 +325,22 @@ def embedding_array(vectors: np.ndarray) -> pa.FixedSizeListArray:
     return pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), vectors.shape[1])
 
 
-def search_list(table: pa.Table, folder: str, threshold: float, view_count: int) -> pa.Table:
+def search_list(
+    table: pa.Table,
+    folder: str,
+    threshold: float,
+    view_count: int,
+    background: np.ndarray | None = None,
+) -> pa.Table:
     """Search one list's rows and write its pairs and crowding neighbours; returns its costs."""
     number = table["list"][0].as_py()
     started, before = time.perf_counter(), reset_peak_memory()
     embedding = table["embedding"].combine_chunks()
     vectors = embedding.flatten().to_numpy().reshape(len(table), embedding.type.list_size)
     ids = table["id"].to_numpy()
+    home = table["home"].to_numpy(zero_copy_only=False)
     pairs, below, over_cap = partitions.search_partition(
-        vectors, ids, table["home"].to_numpy(zero_copy_only=False), threshold, view_count
+        vectors, ids, home, threshold, view_count, background
     )
     crowd = pa.table(
         {

@@ -11,8 +11,11 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+
 from imagededup.distributed import shards
 from imagededup.heap import return_freed_memory
+from imagededup.models.registry import background
 from imagededup.results import DuplicateMap, duplicate_map, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
@@ -55,7 +58,9 @@ def find_duplicates_from_parquet(
     )
     names, vectors = [name for name, _ in keep], vectors[[i for _, i in keep]]
     views = manifest.get("view_count", 1)
-    pairs = duplicate_pairs(vectors, threshold, views, approximate) if names else Pairs.empty()
+    pairs = Pairs.empty()
+    if names:
+        pairs = duplicate_pairs(vectors, threshold, views, approximate, background_of(manifest))
     pairs = refined(pairs, [paths[i] for _, i in keep])
     return saved(duplicate_map(names, pairs, scores=scores), outfile)
 
@@ -67,6 +72,12 @@ def search_settings(output_dir: Path, threshold: float | None) -> tuple[dict, fl
         raise FileNotFoundError(f"{output_dir} holds no embeddings (run encode_dataset first)")
     default = manifest["default_threshold"] if threshold is None else threshold
     return manifest, check_similarity_threshold(default)
+
+
+def background_of(manifest: dict) -> np.ndarray | None:
+    """The shipped background (``models.registry.background``) of the model that encoded the
+    shards, named first in its ``model_id``."""
+    return background(str(manifest.get("model_id", "")).split("|", 1)[0])
 
 
 def relative_names(paths: list[str], root: PathLike) -> list[str | None]:

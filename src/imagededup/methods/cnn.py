@@ -13,7 +13,7 @@ from imagededup.images.discover import Listing
 from imagededup.index import Index
 from imagededup.methods.base import Finder, PathLike, Query
 from imagededup.models.onnx import OnnxModelSpec
-from imagededup.models.registry import DEFAULT_MODEL, load_encoder
+from imagededup.models.registry import BUILTIN_MODELS, DEFAULT_MODEL, background, load_encoder
 from imagededup.results import DuplicateMap, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
@@ -65,6 +65,7 @@ class CNN(Finder[np.ndarray]):
         check_positive_int("batch_size", batch_size)
         return_freed_memory()  # large temporary buffers go back to the OS (see heap.py)
         self.encoder = load_encoder(model, backend=backend, precision=precision)
+        self._registered = model if isinstance(model, str) and model in BUILTIN_MODELS else None
         self.batch_size = batch_size
         self.store = None if cache is None else EmbeddingStore(cache, self.encoder.model_id)
         self.sources = Sources()
@@ -183,8 +184,16 @@ class CNN(Finder[np.ndarray]):
     def _stack(self, encoding_map: Mapping[str, np.ndarray]) -> tuple[list[str], np.ndarray]:
         return stack_encoding_map(encoding_map)
 
+    def background(self, vectors: np.ndarray) -> np.ndarray | None:
+        """The shipped background of the normalisation (``models.registry.background``) for
+        this model's own vectors; None for other vectors or models without one."""
+        if self._registered is None or vectors.shape[1] != self.encoder.dim:
+            return None
+        return background(self._registered)
+
     def _pairs(self, codes: np.ndarray, threshold: float) -> Pairs:
-        return duplicate_pairs(codes, threshold, self.view_count(codes))
+        views = self.view_count(codes)
+        return duplicate_pairs(codes, threshold, views, background=self.background(codes))
 
     def _matches(
         self,

@@ -5,10 +5,11 @@ Two measured changes over a plain cosine threshold (README, "Accuracy"):
   image-vs-image and view-vs-image, so rotated copies match.
 - Normalisation: look-alike images (star fields, textures) are all close to each other, which
   makes raw similarity a poor duplicate test among them. Each image's "crowding" is its k-th
-  highest similarity to the collection (near-copies above ``CAP`` ignored, so large groups of
-  copies do not count); a pair loses ``BETA`` times how far the more crowded image's crowding
-  exceeds ``FLOOR``. Images in ordinary neighbourhoods keep their raw score (cf. SSCD's score
-  normalisation, which subtracts a background neighbour's similarity).
+  highest similarity to the collection and to the model's shipped background of look-alikes,
+  so that a collection of a few images is normalised too (near-copies above ``CAP`` ignored,
+  so large groups of copies do not count); a pair loses ``BETA`` times how far the more
+  crowded image's crowding exceeds ``FLOOR``. Images in ordinary neighbourhoods keep their raw
+  score (cf. SSCD's score normalisation, which subtracts a background neighbour's similarity).
 """
 
 from __future__ import annotations
@@ -36,23 +37,37 @@ EXTRA_NEIGHBOURS = 16
 CROWDING_NPROBE = 16
 
 
-def crowding(index: faiss.Index, queries: ViewRows | np.ndarray) -> np.ndarray:
-    """Each query's ``K``-th highest similarity to the indexed vectors, ignoring those >= ``CAP``.
+def crowding(
+    index: faiss.Index, queries: ViewRows | np.ndarray, background: np.ndarray | None = None
+) -> np.ndarray:
+    """Each query's ``K``-th highest similarity to the indexed vectors and the ``background``
+    vectors (unit rows, None: none), ignoring those >= ``CAP``.
 
     Where fewer than ``K`` such neighbours exist, ``FLOOR`` (no penalty).
     """
     crowd = np.full(len(queries), FLOOR, np.float32)
-    if index.ntotal == 0:
+    others = 0 if background is None else len(background)
+    if index.ntotal + others == 0:
         return crowd
     params = None
     if isinstance(index, faiss.IndexIVF):  # a density estimate: fewer lists than pair search
         params = faiss.SearchParametersIVF(nprobe=min(CROWDING_NPROBE, index.nlist))
     for start, stop in blocks(len(queries)):
         block = float_rows(queries, slice(start, stop))
-        sims, labels = index.search(block, min(K + EXTRA_NEIGHBOURS, index.ntotal), params=params)
-        over_cap = ((labels >= 0) & (sims >= CAP)).sum(axis=1)
-        below = -np.sort(-np.where((labels < 0) | (sims >= CAP), -np.inf, sims), axis=1)
-        crowd[start:stop] = crowd_of(below, over_cap)
+        sims = np.empty((len(block), 0), np.float32)
+        found = np.empty((len(block), 0), np.int64)
+        if index.ntotal:
+            nearest = min(K + EXTRA_NEIGHBOURS, index.ntotal)
+            sims, found = index.search(block, nearest, params=params)
+        over_cap = ((found >= 0) & (sims >= CAP)).sum(axis=1)  # the background is complete
+        below = np.where((found < 0) | (sims >= CAP), -np.inf, sims)
+        if others:
+            assert background is not None
+            extra = block @ background.T
+            below = np.concatenate([below, np.where(extra >= CAP, -np.inf, extra)], axis=1)
+        if below.shape[1] > K:
+            below = -np.partition(-below, K - 1, axis=1)[:, :K]
+        crowd[start:stop] = crowd_of(-np.sort(-below, axis=1), over_cap)
     return crowd
 
 
@@ -81,9 +96,14 @@ def normalized(
 
 
 def duplicate_pairs(
-    vectors: np.ndarray, threshold: float, view_count: int = 1, approximate: bool | None = None
+    vectors: np.ndarray,
+    threshold: float,
+    view_count: int = 1,
+    approximate: bool | None = None,
+    background: np.ndarray | None = None,
 ) -> Pairs:
-    """Pairs ``i < j`` of images whose normalised, view-aware score is >= ``threshold``.
+    """Pairs ``i < j`` of images whose normalised, view-aware score is >= ``threshold``;
+    crowding also counts neighbours among ``background`` (unit image vectors, or None).
 
     Memory is the vectors, one FAISS index of the images' own views, and the pairs found.
     """
@@ -97,7 +117,7 @@ def duplicate_pairs(
     for view in rotated:
         for pairs in query_blocks(index, view, threshold):
             found.add(pairs)
-    crowd = crowding(index, images)
+    crowd = crowding(index, images, background)
     del index  # frees its copy of the vectors before the pairs are merged
     return normalized(found.pairs(), crowd, crowd, threshold)
 
@@ -106,13 +126,18 @@ class CopyIndex:
     """A collection's FAISS indexes (one per view) and crowding, to match new images against."""
 
     def __init__(
-        self, vectors: np.ndarray, view_count: int = 1, approximate: bool | None = None
+        self,
+        vectors: np.ndarray,
+        view_count: int = 1,
+        approximate: bool | None = None,
+        background: np.ndarray | None = None,
     ) -> None:
         images, *rotated = views_of(vectors, view_count)
         self.count = len(vectors)
         self.ids = base_index(images, approximate)
         self.rotated = [base_index(view, approximate) for view in rotated]
-        self.crowd = crowding(self.ids, images)
+        self.background = background
+        self.crowd = crowding(self.ids, images, background)
 
     def match(self, vectors: np.ndarray, threshold: float, view_count: int = 1) -> Pairs:
         """``(query, indexed)`` pairs whose normalised, view-aware score is >= ``threshold``."""
@@ -122,4 +147,5 @@ class CopyIndex:
         parts = [range_pairs(self.ids, view, threshold) for view in queries]
         parts += [range_pairs(index, queries[0], threshold) for index in self.rotated]
         pairs = best_pairs(Pairs.concat(parts))
-        return normalized(pairs, crowding(self.ids, queries[0]), self.crowd, threshold)
+        crowd = crowding(self.ids, queries[0], self.background)
+        return normalized(pairs, crowd, self.crowd, threshold)

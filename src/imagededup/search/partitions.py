@@ -64,7 +64,12 @@ def nearest_lists(images: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray
 
 
 def search_partition(
-    vectors: np.ndarray, ids: np.ndarray, home: np.ndarray, threshold: float, view_count: int
+    vectors: np.ndarray,
+    ids: np.ndarray,
+    home: np.ndarray,
+    threshold: float,
+    view_count: int,
+    background: np.ndarray | None = None,
 ) -> tuple[Pairs, np.ndarray, np.ndarray]:
     """Pairs and crowding neighbours of one partition.
 
@@ -72,6 +77,8 @@ def search_partition(
     ``home`` marks the rows whose home it is. Returns the pairs (global ids, ``first < second``,
     best score over views, raw scores), and for each row its ``K`` highest image similarities
     to the home rows below ``CAP`` (descending, ``-inf`` padded) and its count at or above.
+    The home rows' similarities to ``background`` (see ``copies.crowding``) join theirs, so
+    each file meets the background once, in its home partition.
     """
     queries = views_of(vectors, view_count)
     base = float_rows(queries[0], np.flatnonzero(home))
@@ -87,6 +94,10 @@ def search_partition(
             parts.append(above(sims, threshold, ids[rows], base_ids))
             if number == 0:
                 over_cap[rows] = (sims >= CAP).sum(axis=1)
+                if background is not None:
+                    extra = float_rows(view, rows) @ background.T
+                    extra[~home[rows]] = -np.inf
+                    sims = np.concatenate([sims, extra], axis=1)
                 below[rows] = highest_below_cap(sims)
     return best_pairs(folded(Pairs.concat(parts))), below, over_cap
 
