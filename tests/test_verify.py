@@ -112,3 +112,17 @@ def test_a_chain_through_a_symmetric_drawing_never_groups_mirror_images(files):
     pairs = Pairs(np.array([0, 1, 3]), np.array([1, 2, 4]), np.array([0.9, 0.8, 0.7], np.float32))
     kept = without_mirror_chains(pairs, read)
     assert list(zip(kept.first.tolist(), kept.second.tolist(), strict=True)) == [(0, 1), (3, 4)]
+
+
+def test_photos_are_decoded_only_when_paired_with_a_graphic(files, monkeypatch):
+    import imagededup.search.verify as verify
+
+    decoded = []
+    real = verify.drawing
+    monkeypatch.setattr(verify, "drawing", lambda path: decoded.append(path) or real(path))
+    names = ["photo", "photo_mirrored", "arrow128"]
+    paths = [files[n] for n in names]
+    photos = Pairs(np.array([0]), np.array([1]), np.ones(1, np.float32))
+    assert len(verified(photos, paths)) == 1 and decoded == []  # headers only: RGB, 512 px
+    mixed = Pairs(np.array([0]), np.array([2]), np.ones(1, np.float32))
+    assert len(verified(mixed, paths)) == 0 and sorted(decoded) == sorted([paths[0], paths[2]])

@@ -15,9 +15,8 @@ Measured on benchmarks/sets/graphics.py's tuning half (README, "Accuracy").
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 from PIL import Image
@@ -46,10 +45,6 @@ class Drawing:
     graphic: bool
     colours: np.ndarray
     thumbnail: np.ndarray
-
-
-DrawingOf = Callable[[int], Drawing | None]
-"""Image number -> its ``Drawing`` (None: unknown or unreadable)."""
 
 
 def drawing(path: str | os.PathLike[str]) -> Drawing | None:
@@ -105,35 +100,74 @@ def turned(grid: np.ndarray) -> list[np.ndarray]:
     return [grid[:, ::-1], grid[::-1], np.rot90(grid, 1), np.rot90(grid, 2), np.rot90(grid, 3)]
 
 
-def drawings(paths: Sequence[str | os.PathLike[str] | None]) -> DrawingOf:
-    """Image ``i``'s ``Drawing`` from ``paths[i]``, read on first use (None: no file, or it
-    cannot be read, and then no check is made)."""
-
-    @cache
-    def read(i: int) -> Drawing | None:
-        path = paths[i]
-        return None if path is None else drawing(path)
-
-    return read
+OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK", "YCbCr", "I", "I;16", "F"})
+"""Modes without an alpha channel: such a file is a graphic only if small or transparent."""
 
 
-def verified(pairs: Pairs, read: DrawingOf | Sequence[str | os.PathLike[str] | None]) -> Pairs:
+class Drawings:
+    """The ``Drawing`` of each image ``i`` of a search, from ``paths[i]`` (None: no file), read
+    on first use; a file whose header shows it cannot be a graphic (larger than ``TINY``, no
+    alpha channel, no transparent colour) is never decoded unless a graphic's pair needs it."""
+
+    def __init__(self, paths: Sequence[str | os.PathLike[str] | None]) -> None:
+        self.paths = paths
+        self.read: dict[int, Drawing | None] = {}
+        self.possible: dict[int, bool] = {}
+
+    def __call__(self, i: int) -> Drawing | None:
+        """Image ``i``'s drawing (None: no file, or it cannot be read: then no check)."""
+        if i not in self.read:
+            path = self.paths[i]
+            self.read[i] = None if path is None else drawing(path)
+        return self.read[i]
+
+    def may_be_graphic(self, i: int) -> bool:
+        """False only when the file's header rules out a graphic (then ``graphic`` is False)."""
+        if i not in self.possible:
+            self.possible[i] = self._header_allows_graphic(i)
+        return self.possible[i]
+
+    def graphic(self, i: int) -> Drawing | None:
+        """Image ``i``'s drawing if it is a graphic, else None."""
+        found = self(i) if self.may_be_graphic(i) else None
+        return found if found is not None and found.graphic else None
+
+    def _header_allows_graphic(self, i: int) -> bool:
+        path = self.paths[i]
+        if path is None:
+            return False
+        try:
+            with Image.open(path) as image:
+                opaque = image.mode in OPAQUE_MODES and "transparency" not in image.info
+                return not opaque or max(image.size) <= TINY
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+            return True  # let drawing() decide (and give up) as before
+
+
+def drawings(paths: Sequence[str | os.PathLike[str] | None]) -> Drawings:
+    """The ``Drawings`` of the files ``paths``."""
+    return Drawings(paths)
+
+
+def verified(pairs: Pairs, read: Drawings | Sequence[str | os.PathLike[str] | None]) -> Pairs:
     """``pairs`` without the matches of a graphic that fail ``same_drawing``.
 
-    ``read`` gives image ``i``'s drawing (see ``drawings``), or is the list of files to read
-    them from. Only files in a pair are read, each once.
+    ``read`` holds the images' files (see ``Drawings``), or is the list of them. Only files
+    in a pair are read, each once, and a photo only when it is paired with a graphic.
     """
-    if not callable(read):
-        read = drawings(read)
+    if not isinstance(read, Drawings):
+        read = Drawings(read)
     keep = np.ones(len(pairs), bool)
     for k, (i, j) in enumerate(zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)):
+        if not (read.may_be_graphic(i) or read.may_be_graphic(j)):
+            continue
         a, b = read(i), read(j)
         if a is not None and b is not None and (a.graphic or b.graphic):
             keep[k] = same_drawing(a, b)
     return Pairs(pairs.first[keep], pairs.second[keep], pairs.scores[keep])
 
 
-def without_mirror_chains(pairs: Pairs, read: DrawingOf) -> Pairs:
+def without_mirror_chains(pairs: Pairs, read: Drawings) -> Pairs:
     """``pairs`` less those that would put two graphics that are mirror images (or turns) of
     each other in one group: each pair may pass ``same_drawing`` while a chain of them joins an
     arrow with its mirror image through a third drawing. Pairs are taken best first and one is
@@ -149,8 +183,8 @@ def without_mirror_chains(pairs: Pairs, read: DrawingOf) -> Pairs:
 
     def drawings_of(i: int) -> list[Drawing]:
         if i not in graphics:
-            found = read(i)
-            graphics[i] = [found] if found is not None and found.graphic else []
+            found = read.graphic(i)
+            graphics[i] = [] if found is None else [found]
         return graphics[i]
 
     members = np.unique(np.concatenate([pairs.first, pairs.second])).tolist()
