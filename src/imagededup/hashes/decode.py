@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from imagededup.images.decode import DecodeError, _open_lazily, load_rgb
+from imagededup.images.decode import DecodeError, load_rgb, open_lazily
 
 _JPEG_FORMATS = ("JPEG", "MPO")
 
@@ -38,7 +38,7 @@ def load_hash_rgb(
     if isinstance(source, np.ndarray):
         image = Image.fromarray(np.ascontiguousarray(source))
     else:
-        image = _open_lazily(Path(source))
+        image = open_lazily(Path(source))
     try:
         if draft_size is not None and image.format in _JPEG_FORMATS:
             image.draft("RGB", (2 * draft_size, 2 * draft_size))

@@ -149,7 +149,7 @@ def open_image(
     and shrunk by an integer factor right away, never below twice ``2*size``, so its full-size
     buffer is freed before colour conversion.
     """
-    image = _open_lazily(Path(path))
+    image = open_lazily(Path(path))
     try:
         if size is not None and image.format in ("JPEG", "MPO"):
             image.draft("RGB", _draft_request(image.size, size, squashed))
@@ -199,7 +199,7 @@ def _reduced(image: Image.Image, size: int | None) -> Image.Image:
 
 def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     """``(width, height)`` as displayed (EXIF orientation applied), read from the header only."""
-    with _open_lazily(Path(path)) as image:
+    with open_lazily(Path(path)) as image:
         try:
             orientation = image.getexif().get(_ORIENTATION_TAG, 1)
         except (OSError, ValueError, SyntaxError) as exc:
@@ -208,7 +208,7 @@ def image_size(path: str | os.PathLike[str]) -> tuple[int, int]:
     return (height, width) if orientation in _TRANSPOSED_ORIENTATIONS else (width, height)
 
 
-def _open_lazily(path: Path) -> Image.Image:
+def open_lazily(path: Path) -> Image.Image:
     """``Image.open`` (header only), with every failure turned into a ``DecodeError`` reason."""
     try:
         with warnings.catch_warnings():

@@ -17,11 +17,12 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from imagededup.images.decode import DecodeError, open_image
+from imagededup.images.decode import DecodeError, open_image, open_lazily
 from imagededup.search.pairs import Pairs
 
 TINY = 48
@@ -137,10 +138,10 @@ class Drawings:
         if path is None:
             return False
         try:
-            with Image.open(path) as image:
+            with open_lazily(Path(path)) as image:
                 opaque = image.mode in OPAQUE_MODES and "transparency" not in image.info
                 return not opaque or max(image.size) <= TINY
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        except DecodeError:
             return True  # let drawing() decide (and give up) as before
 
 
