@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from imagededup.search.exact import unique_pairs
 from imagededup.search.pairs import Pairs
 
 SHARED = 0.3
@@ -28,23 +29,11 @@ def shared_neighbour_pairs(pairs: Pairs, count: int) -> Pairs:
     of its two scores, so every score still clears the threshold ``pairs`` were found at.
     ``pairs`` may hold a pair twice or either way round (as a distributed search writes them).
     """
-    pairs = _each_once(pairs)
+    pairs = unique_pairs(pairs)
     if len(pairs) < 2:
         return Pairs.empty(pairs.scores.dtype.type)
     first, second, scores = _joined(pairs, count)
     return Pairs(first, second, scores.astype(pairs.scores.dtype))
-
-
-def _each_once(pairs: Pairs) -> Pairs:
-    """``pairs`` as ``first < second``, each once with its best score, self-pairs dropped."""
-    low = np.minimum(pairs.first, pairs.second).astype(np.int64)
-    high = np.maximum(pairs.first, pairs.second).astype(np.int64)
-    order = np.lexsort((-pairs.scores, high, low))
-    low, high, scores = low[order], high[order], pairs.scores[order]
-    first = np.ones(len(low), bool)
-    first[1:] = (low[1:] != low[:-1]) | (high[1:] != high[:-1])
-    keep = first & (low < high)
-    return Pairs(low[keep], high[keep], scores[keep])
 
 
 def _joined(pairs: Pairs, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
