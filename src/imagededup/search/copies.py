@@ -60,15 +60,22 @@ def crowding(
             nearest = min(K + EXTRA_NEIGHBOURS, index.ntotal)
             sims, found = index.search(block, nearest, params=params)
         over_cap = ((found >= 0) & (sims >= CAP)).sum(axis=1)  # the background is complete
-        below = np.where((found < 0) | (sims >= CAP), -np.inf, sims)
+        sims = np.where(found < 0, -np.inf, sims)
         if others:
             assert background is not None
-            extra = block @ background.T
-            below = np.concatenate([below, np.where(extra >= CAP, -np.inf, extra)], axis=1)
-        if below.shape[1] > K:
-            below = -np.partition(-below, K - 1, axis=1)[:, :K]
-        crowd[start:stop] = crowd_of(-np.sort(-below, axis=1), over_cap)
+            sims = np.concatenate([sims, block @ background.T], axis=1)
+        crowd[start:stop] = crowd_of(highest_below_cap(sims), over_cap)
     return crowd
+
+
+def highest_below_cap(sims: np.ndarray) -> np.ndarray:
+    """Each row's ``K`` highest values below ``CAP``, descending, ``-inf`` padded."""
+    sims = np.where(sims >= CAP, -np.inf, sims).astype(np.float32)
+    if sims.shape[1] > K:
+        sims = -np.partition(-sims, K - 1, axis=1)[:, :K]
+    sims = -np.sort(-sims, axis=1)
+    padding = np.full((len(sims), K - sims.shape[1]), -np.inf, np.float32)
+    return np.concatenate([sims, padding], axis=1)
 
 
 def crowd_of(below: np.ndarray, over_cap: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ import faiss
 import numpy as np
 
 from imagededup.search.ann import SEED, TRAIN_ITERATIONS
-from imagededup.search.copies import CAP, K, crowd_of
+from imagededup.search.copies import CAP, K, crowd_of, highest_below_cap
 from imagededup.search.exact import above, best_pairs, folded
 from imagededup.search.pairs import Pairs
 from imagededup.search.rows import float_rows, views_of
@@ -100,16 +100,6 @@ def search_partition(
                     sims = np.concatenate([sims, extra], axis=1)
                 below[rows] = highest_below_cap(sims)
     return best_pairs(folded(Pairs.concat(parts))), below, over_cap
-
-
-def highest_below_cap(sims: np.ndarray) -> np.ndarray:
-    """Each row's ``K`` highest values below ``CAP``, descending, ``-inf`` padded."""
-    sims = np.where(sims >= CAP, -np.inf, sims).astype(np.float32)
-    if sims.shape[1] > K:
-        sims = -np.partition(-sims, K - 1, axis=1)[:, :K]
-    sims = -np.sort(-sims, axis=1)
-    padding = np.full((len(sims), K - sims.shape[1]), -np.inf, np.float32)
-    return np.concatenate([sims, padding], axis=1)
 
 
 def merged_crowding(
