@@ -19,7 +19,7 @@ import numpy as np
 
 from imagededup.search.ann import SEED, TRAIN_ITERATIONS
 from imagededup.search.copies import CAP, K, crowd_of, highest_below_cap
-from imagededup.search.exact import above, best_pairs, folded
+from imagededup.search.exact import above, unique_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.search.rows import float_rows, views_of
 from imagededup.vectors import normalize
@@ -99,7 +99,7 @@ def search_partition(
                     extra[~home[rows]] = -np.inf
                     sims = np.concatenate([sims, extra], axis=1)
                 below[rows] = highest_below_cap(sims)
-    return best_pairs(folded(Pairs.concat(parts))), below, over_cap
+    return unique_pairs(Pairs.concat(parts)), below, over_cap
 
 
 def merged_crowding(
