@@ -13,8 +13,8 @@ from imagededup.images.views import centre, view_parts
 from imagededup.methods import CNN
 from imagededup.search.pairs import Pairs
 from imagededup.search.verify import (
+    Drawings,
     drawing,
-    drawings,
     mirror_images,
     same_drawing,
     verified,
@@ -104,7 +104,7 @@ def test_a_centre_view_is_embedded_beside_the_image():
 
 def test_a_chain_through_a_symmetric_drawing_never_groups_mirror_images(files):
     names = ["arrow128", "both_ways128", "mirror128", "photo", "photo_mirrored"]
-    read = drawings([files[n] for n in names])
+    read = Drawings([files[n] for n in names])
     arrow_, both, mirror = read(0), read(1), read(2)
     assert not mirror_images(arrow_, both) and not mirror_images(both, mirror)
     assert mirror_images(arrow_, mirror)

@@ -13,7 +13,7 @@ from imagededup.images.discover import Listing
 from imagededup.index import Index
 from imagededup.methods.base import Finder, PathLike, Query
 from imagededup.models.onnx import OnnxModelSpec
-from imagededup.models.registry import BUILTIN_MODELS, DEFAULT_MODEL, background, load_encoder
+from imagededup.models.registry import DEFAULT_MODEL, background, load_encoder
 from imagededup.results import DuplicateMap, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.pairs import Pairs
@@ -65,7 +65,7 @@ class CNN(Finder[np.ndarray]):
         check_positive_int("batch_size", batch_size)
         return_freed_memory()  # large temporary buffers go back to the OS (see heap.py)
         self.encoder = load_encoder(model, backend=backend, precision=precision)
-        self._registered = model if isinstance(model, str) and model in BUILTIN_MODELS else None
+        self._name = model if isinstance(model, str) else None  # a registered name has a background
         self.batch_size = batch_size
         self.store = None if cache is None else EmbeddingStore(cache, self.encoder.model_id)
         self.sources = Sources()
@@ -187,9 +187,9 @@ class CNN(Finder[np.ndarray]):
     def background(self, vectors: np.ndarray) -> np.ndarray | None:
         """The shipped background of the normalisation (``models.registry.background``) for
         this model's own vectors; None for other vectors or models without one."""
-        if self._registered is None or vectors.shape[1] != self.encoder.dim:
+        if self._name is None or vectors.shape[1] != self.encoder.dim:
             return None
-        return background(self._registered)
+        return background(self._name)
 
     def _pairs(self, codes: np.ndarray, threshold: float) -> Pairs:
         views = self.view_count(codes)

@@ -13,14 +13,14 @@ from collections.abc import Sequence
 
 from imagededup.search.neighbours import shared_neighbour_pairs
 from imagededup.search.pairs import Pairs
-from imagededup.search.verify import drawings, verified, without_mirror_chains
+from imagededup.search.verify import Drawings, verified, without_mirror_chains
 
 
 def refined(pairs: Pairs, paths: Sequence[str | os.PathLike[str] | None]) -> Pairs:
     """``pairs`` among the files ``paths`` (None: unknown, never checked), checked, joined
     through shared neighbours and kept from chaining mirror images. Each file in a pair is
     read at most once."""
-    read = drawings(paths)
+    read = Drawings(paths)
     checked = verified(pairs, read)
     joined = verified(shared_neighbour_pairs(checked, len(paths)), read)
     return without_mirror_chains(Pairs.concat([checked, joined]), read)

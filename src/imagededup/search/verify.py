@@ -145,11 +145,6 @@ class Drawings:
             return True  # let drawing() decide (and give up) as before
 
 
-def drawings(paths: Sequence[str | os.PathLike[str] | None]) -> Drawings:
-    """The ``Drawings`` of the files ``paths``."""
-    return Drawings(paths)
-
-
 def verified(pairs: Pairs, read: Drawings | Sequence[str | os.PathLike[str] | None]) -> Pairs:
     """``pairs`` without the matches of a graphic that fail ``same_drawing``.
 
