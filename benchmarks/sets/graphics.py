@@ -11,8 +11,10 @@ several themes are preferred. Emoji: OpenMoji (``npm pack openmoji@15.0.0``: SVG
 with ``rsvg-convert`` at 2 of 32, 72 and 160 px): skin-tone families (each tone its own group:
 the others are hard negatives), coloured hearts, keycaps, flags, and other emoji, some also in
 OpenMoji's black line-art version (another colour: a hard negative). Halves by icon name or
-emoji family, so the hard negatives of a concept share its half. Needs apt-get, dpkg-deb, npm,
-rsvg-convert (Debian librsvg2-bin).
+emoji family, so the hard negatives of a concept share its half. Monochrome icons:
+Breeze's one-colour SVGs (``breeze-icon-theme``), drawn anew at each of 16-64 px and rendered
+at that size, 2 or 3 sizes a name (every other icon is a hard negative). Needs apt-get,
+dpkg-deb, npm, rsvg-convert (Debian librsvg2-bin).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ THEMES = {
     "tango": ("tango-icon-theme", "Tango"),
 }
 ICON_SIZES = (22, 24, 32, 48, 64, 96, 256)
+MONOCHROME = ("breeze-icon-theme", "breeze")
+"""A theme of flat one-colour SVG icons drawn anew for each size (rendered at that size)."""
+MONOCHROME_SIZES = (16, 22, 24, 32, 48, 64)
 EMOJI_SIZES = (32, 72, 160)
 OPENMOJI = "openmoji@15.0.0"
 
@@ -86,6 +91,45 @@ def add_icons(writer: SetWriter, cache: Path, names: int) -> None:
         for size in chosen:
             file = f"icon-{theme}-{name.replace('/', '-')}-{size}.png"
             shutil.copyfile(icons[theme, name][size], writer.images(half) / file)
+            writer.add(half, file, f"{size}px", f"icon:{group}", f"icon-{theme}")
+
+
+def monochrome_files(cache: Path) -> dict[tuple[str, str], dict[int, Path]]:
+    """``{("breeze", context/name): {size: svg}}`` over the theme's regular SVG files."""
+    package, folder = MONOCHROME
+    root = unpack_deb(package, cache) / "usr/share/icons" / folder
+    icons: dict[tuple[str, str], dict[int, Path]] = defaultdict(dict)
+    for size in MONOCHROME_SIZES:
+        for svg in root.glob(f"*/{size}/*.svg"):
+            if not svg.is_symlink():
+                icons[folder, f"{svg.parent.parent.name}/{svg.stem}"][size] = svg
+    return {key: sizes for key, sizes in icons.items() if len(sizes) >= 2}
+
+
+def add_monochrome(writer: SetWriter, cache: Path, names: int) -> None:
+    """Breeze's one-colour icons at 2 or 3 of their sizes: a name at its sizes is one group
+    (joined with any other whose rendering is pixel-identical), every other icon a hard
+    negative (arrows and their mirror images, media buttons, variants with a small emblem)."""
+    icons = monochrome_files(cache)
+    merged: dict[str, str] = {}
+    for theme, name in sorted(icons, key=lambda key: stable(key[1]))[:names]:
+        rng = random.Random(f"{theme}:{name}")
+        sizes = sorted(icons[theme, name])
+        chosen = sorted(rng.sample(sizes, min(len(sizes), rng.choice((2, 3)))))
+        half = half_of(f"icon:{name.split('/')[1]}")
+        files = []
+        for size in chosen:
+            file = f"icon-{theme}-{name.replace('/', '-')}-{size}.png"
+            out = writer.images(half) / file
+            svg = icons[theme, name][size]
+            subprocess.run(
+                ["rsvg-convert", "-w", str(size), "-h", str(size), svg, "-o", out], check=True
+            )
+            files.append((size, file, out))
+        keys = [pixels_key(out) for _, _, out in files]
+        group = next((merged[k] for k in keys if k in merged), f"{theme}:{name}")
+        merged.update(dict.fromkeys(keys, group))
+        for size, file, _ in files:
             writer.add(half, file, f"{size}px", f"icon:{group}", f"icon-{theme}")
 
 
@@ -147,10 +191,12 @@ def main() -> None:
     parser.add_argument("target", type=Path)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/i16"))
     parser.add_argument("--icon-names", type=int, default=300)
+    parser.add_argument("--monochrome-names", type=int, default=0)
     args = parser.parse_args()
     writer = SetWriter(args.target)
     add_icons(writer, args.cache, args.icon_names)
     add_emoji(writer, args.cache)
+    add_monochrome(writer, args.cache, args.monochrome_names)
     writer.write()
 
 
