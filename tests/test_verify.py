@@ -11,15 +11,10 @@ from PIL import Image, ImageDraw, ImageOps
 from imagededup.images.decode import load_views
 from imagededup.images.views import centre, view_parts
 from imagededup.methods import CNN
+from imagededup.search.drawing import Drawings, drawing
+from imagededup.search.graphics import same_assets
 from imagededup.search.pairs import Pairs
-from imagededup.search.verify import (
-    Drawings,
-    drawing,
-    mirror_images,
-    same_drawing,
-    verified,
-    without_mirror_chains,
-)
+from imagededup.search.verify import mirror_images, verified, without_mirror_chains
 from tests.conftest import EXAMPLES, original
 
 
@@ -55,22 +50,28 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: folder / f"{name}.png" for name in files}
 
 
+def one_asset(a: Path, b: Path, score: float, threshold: float = 0.65) -> bool:
+    """The classifier's call on the pair ``(a, b)`` found with ``score`` at ``threshold``."""
+    pair = Pairs(np.array([0]), np.array([1]), np.array([score], np.float32))
+    return bool(same_assets(pair, Drawings([a, b]), threshold)[0])
+
+
 def test_the_same_drawing_at_another_size_passes(files):
-    assert same_drawing(drawing(files["arrow32"]), drawing(files["arrow128"]))
+    assert one_asset(files["arrow32"], files["arrow128"], 0.65)
 
 
 @pytest.mark.parametrize("other", ["mirror128", "blue128"])
-def test_a_mirrored_or_recoloured_drawing_fails(files, other):
+def test_a_mirrored_or_recoloured_drawing_fails_even_when_the_cnn_is_sure(files, other):
     assert drawing(files[other]).graphic
-    assert not same_drawing(drawing(files["arrow128"]), drawing(files[other]))
+    assert not one_asset(files["arrow128"], files[other], 0.95)
 
 
 def test_only_pairs_with_a_graphic_are_checked(files):
     names = ["arrow128", "mirror128", "photo", "photo_mirrored", "arrow32"]
     pairs = Pairs(np.array([0, 2, 0]), np.array([1, 3, 4]), np.ones(3, np.float32))
-    kept = verified(pairs, [files[n] for n in names])
+    kept = verified(pairs, [files[n] for n in names], 0.65)
     assert kept.first.tolist() == [2, 0] and kept.second.tolist() == [3, 4]
-    unknown = verified(pairs, [None] * len(names))
+    unknown = verified(pairs, [None] * len(names), 0.65)
     assert len(unknown) == len(pairs)
 
 
@@ -115,14 +116,15 @@ def test_a_chain_through_a_symmetric_drawing_never_groups_mirror_images(files):
 
 
 def test_photos_are_decoded_only_when_paired_with_a_graphic(files, monkeypatch):
-    import imagededup.search.verify as verify
+    import imagededup.search.drawing as module
 
     decoded = []
-    real = verify.drawing
-    monkeypatch.setattr(verify, "drawing", lambda path: decoded.append(path) or real(path))
+    real = module.drawing
+    monkeypatch.setattr(module, "drawing", lambda path: decoded.append(path) or real(path))
     names = ["photo", "photo_mirrored", "arrow128"]
     paths = [files[n] for n in names]
     photos = Pairs(np.array([0]), np.array([1]), np.ones(1, np.float32))
-    assert len(verified(photos, paths)) == 1 and decoded == []  # headers only: RGB, 512 px
+    assert len(verified(photos, paths, 0.65)) == 1 and decoded == []  # headers only: RGB, 512 px
     mixed = Pairs(np.array([0]), np.array([2]), np.ones(1, np.float32))
-    assert len(verified(mixed, paths)) == 0 and sorted(decoded) == sorted([paths[0], paths[2]])
+    assert len(verified(mixed, paths, 0.65)) == 0
+    assert sorted(decoded) == sorted([paths[0], paths[2]])

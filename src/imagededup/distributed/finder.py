@@ -17,6 +17,7 @@ import numpy as np
 from imagededup.distributed import shards
 from imagededup.distributed.encode import encode_dataset
 from imagededup.distributed.ray_search import find_duplicates_on_ray, read_pairs
+from imagededup.distributed.search import search_settings
 from imagededup.methods.cnn import CNN
 from imagededup.results import ScoredMap, duplicate_map
 from imagededup.search.pairs import Pairs
@@ -63,6 +64,7 @@ class RayFinder:
             wanted = {name: vectors[row[path]] for name, path in encoding_map.items()}
             return self.cnn.search_map(wanted, threshold)
         search_dir = self.output_dir / SEARCH_DIR
+        threshold = search_settings(self.output_dir, threshold)[1]
         find_duplicates_on_ray(
             self.output_dir,
             search_dir,
@@ -70,12 +72,13 @@ class RayFinder:
             address=self.address,
             files=encoding_map.values(),
         )
-        return pairs_map(encoding_map, search_dir)
+        return pairs_map(encoding_map, search_dir, threshold)
 
 
-def pairs_map(names: Mapping[str, str], search_dir: Path) -> ScoredMap:
-    """The duplicate map of ``names`` (name -> absolute path) from a Ray search's pairs file,
-    refined as ``CNN`` refines its own (``search.refine``)."""
+def pairs_map(names: Mapping[str, str], search_dir: Path, threshold: float) -> ScoredMap:
+    """The duplicate map of ``names`` (name -> absolute path) from a Ray search's pairs file
+    (found at ``threshold``), refined as ``CNN`` refines its own (``search.refine``), except
+    that graphics are not searched again below the threshold: the vectors stay on the cluster."""
     number = {path: i for i, path in enumerate(names.values())}
     first, second, values = read_pairs(search_dir)
     pairs = Pairs(
@@ -83,7 +86,7 @@ def pairs_map(names: Mapping[str, str], search_dir: Path) -> ScoredMap:
         np.array([number[path] for path in second], np.int64),
         values,
     )
-    pairs = refined(pairs, list(names.values()))
+    pairs = refined(pairs, list(names.values()), threshold)
     return cast(ScoredMap, duplicate_map(list(names), pairs, scores=True))
 
 

@@ -18,6 +18,7 @@ from imagededup.heap import return_freed_memory
 from imagededup.models.registry import background
 from imagededup.results import DuplicateMap, duplicate_map, saved
 from imagededup.search.copies import duplicate_pairs
+from imagededup.search.graphics import SearchVectors
 from imagededup.search.pairs import Pairs
 from imagededup.search.refine import refined
 from imagededup.validation import check_similarity_threshold
@@ -59,9 +60,10 @@ def find_duplicates_from_parquet(
     names, vectors = [name for name, _ in keep], vectors[[i for _, i in keep]]
     views = manifest.get("view_count", 1)
     pairs = Pairs.empty()
+    searched = SearchVectors(vectors, views, background_of(manifest))
     if names:
-        pairs = duplicate_pairs(vectors, threshold, views, approximate, background_of(manifest))
-    pairs = refined(pairs, [paths[i] for _, i in keep])
+        pairs = duplicate_pairs(vectors, threshold, views, approximate, searched.background)
+    pairs = refined(pairs, [paths[i] for _, i in keep], threshold, searched)
     return saved(duplicate_map(names, pairs, scores=scores), outfile)
 
 

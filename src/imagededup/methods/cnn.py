@@ -16,6 +16,7 @@ from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, background, load_encoder
 from imagededup.results import DuplicateMap, saved
 from imagededup.search.copies import duplicate_pairs
+from imagededup.search.graphics import SearchVectors
 from imagededup.search.pairs import Pairs
 from imagededup.search.refine import refined
 from imagededup.search.sources import Sources
@@ -202,13 +203,17 @@ class CNN(Finder[np.ndarray]):
         names: Sequence[str],
         source: PathLike | Mapping[str, np.ndarray],
     ) -> Pairs:
-        """The CNN's pairs, refined (``search.refine``): graphics checked pixel by pixel, copies
-        joined through shared neighbours; an encoding map's files are found through
-        ``self.sources``."""
+        """The CNN's pairs, refined (``search.refine``): graphics searched below the threshold
+        and decided by their pixels, copies joined through shared neighbours; an encoding
+        map's files are found through ``self.sources``."""
         pairs = super()._matches(codes, threshold, names, source)
+        searched = SearchVectors(codes, self.view_count(codes), self.background(codes))
+        paths: Sequence[PathLike | None]
         if isinstance(source, Mapping):
-            return refined(pairs, self.sources.paths(source[name] for name in names))
-        return refined(pairs, [Path(source) / name for name in names])
+            paths = self.sources.paths(source[name] for name in names)
+        else:
+            paths = [Path(source) / name for name in names]
+        return refined(pairs, paths, threshold, searched)
 
     def _index(self, folder: PathLike, recursive: bool) -> Index:
         return Index(self).add(image_dir=folder, recursive=recursive)

@@ -1,0 +1,148 @@
+"""What the pixel checks of graphics read from a file: colours and small grids of its content.
+
+A graphic is a file with transparent pixels or at most ``TINY`` px. Its content is cut to the
+visible pixels (icons of one name carry different margins at each size) and reduced to
+``GRIDS`` grids composited on white and on black (so that neither a white nor a black drawing
+vanishes) with the alpha channel beside them, and to colour histograms of the visible pixels.
+A photo (no transparency, larger than ``TINY``) keeps its whole frame.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from imagededup.images.decode import DecodeError, open_image, open_lazily
+
+TINY = 48
+"""Files no larger than this (longest side, px) are graphics even without transparency."""
+GRIDS = (8, 16)
+"""Sizes (cells a side) of the grids each drawing is reduced to."""
+LEVELS = (4, 8)
+"""Levels per channel of the two colour histograms (64 and 512 colours)."""
+SAMPLE = 64
+"""Files are read at most this size (px) for the checks."""
+OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK", "YCbCr", "I", "I;16", "F"})
+"""Modes without an alpha channel: such a file is a graphic only if small or transparent."""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A file's content for the checks: whether it is a graphic, its colour histograms (one per
+    ``LEVELS``, summing to 1), its ``GRIDS`` grids on white and on black (``G x G x 3``, 0-255)
+    and of alpha (``G x G``, 0-1), and the log aspect ratio of its content."""
+
+    graphic: bool
+    colours: tuple[np.ndarray, ...]
+    on_white: tuple[np.ndarray, ...]
+    on_black: tuple[np.ndarray, ...]
+    alpha: tuple[np.ndarray, ...]
+    aspect: float
+
+    @property
+    def thumbnail(self) -> np.ndarray:
+        """The coarsest grid on white: the shape compared with its mirror images and turns."""
+        return self.on_white[0]
+
+
+def drawing(path: str | os.PathLike[str]) -> Drawing | None:
+    """The file's ``Drawing``, or None when it cannot be read (then no check is made)."""
+    try:
+        with open_image(path, SAMPLE) as image:
+            size = max(image.size)
+            rgba = image.convert("RGBA")
+    except (DecodeError, OSError, ValueError, SyntaxError):
+        return None
+    if max(rgba.size) > SAMPLE:
+        rgba.thumbnail((SAMPLE, SAMPLE), Image.Resampling.BOX)
+    alpha = rgba.getchannel("A")
+    graphic = size <= TINY or int(np.asarray(alpha).min()) < 255
+    content = rgba.crop(alpha.getbbox() or (0, 0, *rgba.size)) if graphic else rgba
+    pixels = np.asarray(content).reshape(-1, 4)
+    visible = pixels[pixels[:, 3] > 127, :3]
+    backgrounds = []
+    for colour in ((255, 255, 255, 255), (0, 0, 0, 255)):
+        backdrop = Image.new("RGBA", content.size, colour)
+        backdrop.alpha_composite(content)
+        backgrounds.append(backdrop.convert("RGB"))
+
+    def grids(image: Image.Image) -> tuple[np.ndarray, ...]:
+        return tuple(
+            np.asarray(image.resize((g, g), Image.Resampling.BOX), np.float32) for g in GRIDS
+        )
+
+    return Drawing(
+        graphic=graphic,
+        colours=tuple(histogram(visible, levels) for levels in LEVELS),
+        on_white=grids(backgrounds[0]),
+        on_black=grids(backgrounds[1]),
+        alpha=tuple(grid / 255 for grid in grids(content.getchannel("A"))),
+        aspect=float(np.log(content.size[0] / content.size[1])),
+    )
+
+
+def histogram(rgb: np.ndarray, levels: int) -> np.ndarray:
+    """Share of the ``N x 3`` pixels in each of ``levels**3`` colours (zeros if none)."""
+    quantised = rgb.astype(np.int64) // (256 // levels)
+    codes = (quantised[:, 0] * levels + quantised[:, 1]) * levels + quantised[:, 2]
+    counts = np.bincount(codes, minlength=levels**3).astype(np.float32)
+    return counts / max(float(counts.sum()), 1.0)
+
+
+def turned(grid: np.ndarray, axes: tuple[int, int] = (0, 1)) -> list[np.ndarray]:
+    """The grid (or stack of grids, rows and columns on ``axes``) mirrored, flipped, and
+    turned by 90, 180 and 270 degrees."""
+    rows, columns = axes
+    return [
+        np.flip(grid, columns),
+        np.flip(grid, rows),
+        *(np.rot90(grid, k, axes=axes) for k in (1, 2, 3)),
+    ]
+
+
+class Drawings:
+    """The ``Drawing`` of each image ``i`` of a search, from ``paths[i]`` (None: no file), read
+    on first use; a file whose header shows it cannot be a graphic (larger than ``TINY``, no
+    alpha channel, no transparent colour) is never decoded unless a graphic's pair needs it."""
+
+    def __init__(self, paths: Sequence[str | os.PathLike[str] | None]) -> None:
+        self.paths = paths
+        self.read: dict[int, Drawing | None] = {}
+        self.possible: dict[int, bool] = {}
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __call__(self, i: int) -> Drawing | None:
+        """Image ``i``'s drawing (None: no file, or it cannot be read: then no check)."""
+        if i not in self.read:
+            path = self.paths[i]
+            self.read[i] = None if path is None else drawing(path)
+        return self.read[i]
+
+    def may_be_graphic(self, i: int) -> bool:
+        """False only when the file's header rules out a graphic (then ``graphic`` is None)."""
+        if i not in self.possible:
+            self.possible[i] = self._header_allows_graphic(i)
+        return self.possible[i]
+
+    def graphic(self, i: int) -> Drawing | None:
+        """Image ``i``'s drawing if it is a graphic, else None."""
+        found = self(i) if self.may_be_graphic(i) else None
+        return found if found is not None and found.graphic else None
+
+    def _header_allows_graphic(self, i: int) -> bool:
+        path = self.paths[i]
+        if path is None:
+            return False
+        try:
+            with open_lazily(Path(path)) as image:
+                opaque = image.mode in OPAQUE_MODES and "transparency" not in image.info
+                return not opaque or max(image.size) <= TINY
+        except DecodeError:
+            return True  # let drawing() decide (and give up)

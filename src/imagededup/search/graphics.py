@@ -1,0 +1,210 @@
+"""Whether two graphics (icons, emoji, drawings) are the same asset, from their pixels.
+
+Upsampled to the CNN's input, small flat drawings all look alike: on benchmarks/sets/graphics.py
+no CNN threshold reaches precision 0.5 at a recall above 1%, and the same icon redrawn for
+another size often scores low. So pairs of graphics are searched down to ``MARGIN`` below the threshold and decided by a
+shipped classifier of the pair: its CNN score less the threshold, and how its drawings differ
+(``FEATURES``: mean and local differences of ``drawing.GRIDS`` grids, overlap of their
+silhouettes and colours, whether one is the other's mirror image). The classifier is boosted
+trees fitted by benchmarks/fit_graphics.py on the tuning half, monotone in the score and in
+every difference (more alike never counts against a pair; only how local a difference is may
+count either way) and blind to file sizes, so that a copy at the same size, which the tuning
+half lacks, is judged like a copy at another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import cast
+
+import numpy as np
+
+from imagededup.search.copies import duplicate_pairs
+from imagededup.search.drawing import GRIDS, Drawing, Drawings, turned
+from imagededup.search.pairs import Pairs
+
+MARGIN = 0.35
+"""Pairs of graphics are candidates down to this far below the search's threshold."""
+MODEL = Path(__file__).parent.parent / "models" / "graphics.npz"
+"""The shipped classifier: boosted trees over ``FEATURES`` (benchmarks/fit_graphics.py)."""
+BLOCKS = 4
+"""Blocks a side over which local differences are averaged (an emblem, a changed region)."""
+SMOOTH = 4.0
+"""Added to a pair's mean difference before its largest block difference is divided by it: how
+local the difference is (an emblem) counts only where the drawings differ visibly at all."""
+CHUNK = 4096
+"""Pairs whose features are computed at once."""
+
+FEATURES = (
+    "margin",
+    *(
+        f"{name}{g}"
+        for g in GRIDS
+        for name in ("mean", "cellmax", "cellp90", "blockmax", "blockratio", "iou")
+    ),
+    "mirror",
+    "colours4",
+    "colours8",
+    "aspect",
+)
+"""What the classifier sees of a pair, in order (see ``features``)."""
+
+
+@dataclass(frozen=True)
+class SearchVectors:
+    """The vectors a collection was searched with, for ``graphic_candidates``."""
+
+    vectors: np.ndarray
+    view_count: int = 1
+    background: np.ndarray | None = None
+
+
+def graphic_candidates(searched: SearchVectors, threshold: float, read: Drawings) -> Pairs:
+    """Pairs of the graphics among the searched files (``read``) whose normalised score is at
+    least ``threshold - MARGIN``, for ``same_assets`` to decide. Decodes every file whose
+    header allows a graphic (transparency or at most ``drawing.TINY`` px)."""
+    graphics = np.array([i for i in range(len(read)) if read.graphic(i) is not None], np.int64)
+    if len(graphics) < 2:
+        return Pairs.empty()
+    found = duplicate_pairs(
+        searched.vectors[graphics],
+        threshold - MARGIN,
+        searched.view_count,
+        background=searched.background,
+    )
+    return Pairs(graphics[found.first], graphics[found.second], found.scores)
+
+
+def mutual_below(pairs: Pairs, threshold: float) -> Pairs:
+    """``pairs`` less those below ``threshold`` that could chain look-alikes into one group: such
+    a pair is kept only when it is the best-scoring pair below the threshold of both its files
+    and one of them has no pair at the threshold, so it adds a file that had no match to a
+    group (or pairs two such files) and never joins two groups."""
+    low = np.flatnonzero(pairs.scores < threshold)
+    if len(low) == 0:
+        return pairs
+    low = low[np.argsort(-pairs.scores[low], kind="stable")]
+    ends = np.stack([pairs.first[low], pairs.second[low]], axis=1).ravel()  # best pair first
+    rank = np.repeat(np.arange(len(low)), 2)
+    files, first_seen = np.unique(ends, return_index=True)
+    best = dict(zip(files.tolist(), rank[first_seen].tolist(), strict=True))
+    keep = pairs.scores >= threshold
+    matched = set(pairs.first[keep].tolist()) | set(pairs.second[keep].tolist())
+    for r, k in enumerate(low.tolist()):
+        i, j = int(pairs.first[k]), int(pairs.second[k])
+        keep[k] = best[i] == r and best[j] == r and not (i in matched and j in matched)
+    return Pairs(pairs.first[keep], pairs.second[keep], pairs.scores[keep])
+
+
+def same_assets(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:
+    """For each pair found at ``threshold`` (both files readable), whether the classifier
+    calls it one asset."""
+    return classifier().accepts(pair_features(pairs, read, threshold))
+
+
+def pair_features(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:
+    """The ``FEATURES`` of each pair (rows) found at ``threshold``; both files readable."""
+    if len(pairs) == 0:
+        return np.zeros((0, len(FEATURES)), np.float32)
+    files, rows = np.unique(np.concatenate([pairs.first, pairs.second]), return_inverse=True)
+    drawings = [read(i) for i in files.tolist()]
+    if any(d is None for d in drawings):
+        raise ValueError("pair_features needs both files of every pair readable")
+    table = _Table(cast(list[Drawing], drawings))
+    first, second = rows[: len(pairs)], rows[len(pairs) :]
+    margins = pairs.scores.astype(np.float32) - np.float32(threshold)
+    return np.concatenate(
+        [
+            table.features(first[s], second[s], margins[s])
+            for s in (slice(k, k + CHUNK) for k in range(0, len(pairs), CHUNK))
+        ]
+    )
+
+
+class _Table:
+    """The drawings of a set of files stacked into arrays, one row each."""
+
+    def __init__(self, drawings: list[Drawing]) -> None:
+        self.white = [np.stack([d.on_white[k] for d in drawings]) for k in range(len(GRIDS))]
+        self.black = [np.stack([d.on_black[k] for d in drawings]) for k in range(len(GRIDS))]
+        self.alpha = [np.stack([d.alpha[k] for d in drawings]) for k in range(len(GRIDS))]
+        self.colours = [np.stack([d.colours[k] for d in drawings]) for k in range(2)]
+        self.aspect = np.array([d.aspect for d in drawings], np.float32)
+
+    def features(self, a: np.ndarray, b: np.ndarray, margins: np.ndarray) -> np.ndarray:
+        """``FEATURES`` of the pairs of rows ``(a[k], b[k])``, one row per pair."""
+        columns = [margins]
+        for k, g in enumerate(GRIDS):
+            white, black, alpha = self.white[k], self.black[k], self.alpha[k]
+            diff = (np.abs(white[a] - white[b]) + np.abs(black[a] - black[b])) / 2
+            cell = diff.max(axis=-1)
+            mean = diff.mean(axis=(1, 2, 3))
+            side = g // BLOCKS
+            block = cell.reshape(len(a), BLOCKS, side, BLOCKS, side).mean(axis=(2, 4))
+            block_max = block.max(axis=(1, 2))
+            overlap = np.minimum(alpha[a], alpha[b]).sum(axis=(1, 2))
+            union = np.maximum(alpha[a], alpha[b]).sum(axis=(1, 2))
+            columns += [
+                mean,
+                cell.max(axis=(1, 2)),
+                np.percentile(cell.reshape(len(a), -1), 90, axis=1),
+                block_max,
+                block_max / (mean + SMOOTH),
+                overlap / np.maximum(union, 1e-6),
+            ]
+        columns.append(_mirror_ratio(self.white[1][a], self.white[1][b]))
+        columns += [np.minimum(c[a], c[b]).sum(axis=1) for c in self.colours]
+        columns.append(np.abs(self.aspect[a] - self.aspect[b]))
+        return np.stack(columns, axis=1).astype(np.float32)
+
+
+def _mirror_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """How many times less different ``b`` is from ``a`` mirrored or turned than as it is."""
+    as_is = np.abs(a - b).mean(axis=(1, 2, 3))
+    best = np.min([np.abs(a - t).mean(axis=(1, 2, 3)) for t in turned(b, axes=(1, 2))], axis=0)
+    return (as_is + 1) / (best + 1)  # smoothed: two near-copies of a symmetric drawing are ~1
+
+
+class Trees:
+    """Boosted binary trees over ``FEATURES``: a pair's log-odds is ``base`` plus the leaf each
+    tree sends it to; it is one asset when that reaches ``cut``. Stored as flat node arrays."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        names = tuple(str(n) for n in arrays["features"])
+        if names != FEATURES:
+            raise ValueError(f"graphics classifier expects features {names}, not {FEATURES}")
+        self.roots = arrays["roots"].astype(np.int64)
+        self.feature = arrays["feature"].astype(np.int64)
+        self.split = arrays["split"].astype(np.float64)
+        self.left = arrays["left"].astype(np.int64)
+        self.right = arrays["right"].astype(np.int64)
+        self.value = arrays["value"].astype(np.float64)
+        self.leaf = arrays["leaf"].astype(bool)
+        self.base = float(arrays["base"])
+        self.cut = float(arrays["cut"])
+
+    def log_odds(self, x: np.ndarray) -> np.ndarray:
+        """Each row's summed leaf values plus ``base``."""
+        total = np.full(len(x), self.base)
+        rows = np.arange(len(x))
+        for root in self.roots.tolist():
+            node = np.full(len(x), root, np.int64)
+            while not self.leaf[node].all():
+                inner = ~self.leaf[node]
+                goes_left = x[rows, self.feature[node]].astype(np.float64) <= self.split[node]
+                node = np.where(inner, np.where(goes_left, self.left[node], self.right[node]), node)
+            total += self.value[node]
+        return total
+
+    def accepts(self, x: np.ndarray) -> np.ndarray:
+        """Whether each row of features is one asset."""
+        return self.log_odds(x) >= self.cut
+
+
+@cache
+def classifier() -> Trees:
+    """The shipped classifier, loaded once."""
+    with np.load(MODEL, allow_pickle=False) as arrays:
+        return Trees(dict(arrays))
