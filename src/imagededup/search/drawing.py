@@ -34,8 +34,9 @@ OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK", "YCbCr", "I", "I;16", "F"})
 @dataclass(frozen=True)
 class Drawing:
     """A file's content for the checks: whether it is a graphic, its colour histograms (one per
-    ``LEVELS``, summing to 1), its ``GRIDS`` grids on white and on black (``G x G x 3``, 0-255)
-    and of alpha (``G x G``, 0-1), and the log aspect ratio of its content."""
+    ``LEVELS``, summing to 1), its ``GRIDS`` grids on white and on black (``G x G x 3``) and of
+    alpha (``G x G``), as uint8 (the reduction's own values, 4x smaller than floats), and the
+    log aspect ratio of its content."""
 
     graphic: bool
     colours: tuple[np.ndarray, ...]
@@ -46,8 +47,8 @@ class Drawing:
 
     @property
     def thumbnail(self) -> np.ndarray:
-        """The coarsest grid on white: the shape compared with its mirror images and turns."""
-        return self.on_white[0]
+        """The coarsest grid on white, as floats: the shape compared with its mirror images."""
+        return self.on_white[0].astype(np.float32)
 
 
 def drawing(path: str | os.PathLike[str]) -> Drawing | None:
@@ -72,16 +73,14 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
         backgrounds.append(backdrop.convert("RGB"))
 
     def grids(image: Image.Image) -> tuple[np.ndarray, ...]:
-        return tuple(
-            np.asarray(image.resize((g, g), Image.Resampling.BOX), np.float32) for g in GRIDS
-        )
+        return tuple(np.asarray(image.resize((g, g), Image.Resampling.BOX)) for g in GRIDS)
 
     return Drawing(
         graphic=graphic,
         colours=tuple(histogram(visible, levels) for levels in LEVELS),
         on_white=grids(backgrounds[0]),
         on_black=grids(backgrounds[1]),
-        alpha=tuple(grid / 255 for grid in grids(content.getchannel("A"))),
+        alpha=grids(content.getchannel("A")),
         aspect=float(np.log(content.size[0] / content.size[1])),
     )
 

@@ -2,14 +2,14 @@
 
 Upsampled to the CNN's input, small flat drawings all look alike: on benchmarks/sets/graphics.py
 no CNN threshold reaches precision 0.5 at a recall above 1%, and the same icon redrawn for
-another size often scores low. So pairs of graphics are searched down to ``MARGIN`` below the threshold and decided by a
-shipped classifier of the pair: its CNN score less the threshold, and how its drawings differ
-(``FEATURES``: mean and local differences of ``drawing.GRIDS`` grids, overlap of their
-silhouettes and colours, whether one is the other's mirror image). The classifier is boosted
-trees fitted by benchmarks/fit_graphics.py on the tuning half, monotone in the score and in
-every difference (more alike never counts against a pair; only how local a difference is may
-count either way) and blind to file sizes, so that a copy at the same size, which the tuning
-half lacks, is judged like a copy at another.
+another size often scores low. So pairs of graphics are searched down to ``MARGIN`` below the
+threshold and decided by a shipped classifier of the pair: its CNN score less the threshold,
+and how its drawings differ (``FEATURES``: mean and local differences of ``drawing.GRIDS``
+grids, overlap of their silhouettes and colours, whether one is the other's mirror image). The
+classifier is boosted trees fitted by benchmarks/fit_graphics.py on the tuning half, monotone
+in the score and in every difference (more alike never counts against a pair; only how local a
+difference is may count either way) and blind to file sizes, so that a copy at the same size,
+which the tuning half lacks, is judged like a copy at another.
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ def pair_features(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:
 
 
 class _Table:
-    """The drawings of a set of files stacked into arrays, one row each."""
+    """The drawings of a set of files stacked into uint8 arrays, one row each (rows are made
+    floats a chunk of pairs at a time)."""
 
     def __init__(self, drawings: list[Drawing]) -> None:
         self.white = [np.stack([d.on_white[k] for d in drawings]) for k in range(len(GRIDS))]
@@ -137,15 +138,17 @@ class _Table:
         """``FEATURES`` of the pairs of rows ``(a[k], b[k])``, one row per pair."""
         columns = [margins]
         for k, g in enumerate(GRIDS):
-            white, black, alpha = self.white[k], self.black[k], self.alpha[k]
-            diff = (np.abs(white[a] - white[b]) + np.abs(black[a] - black[b])) / 2
+            white_a, white_b = _floats(self.white[k], a), _floats(self.white[k], b)
+            black_a, black_b = _floats(self.black[k], a), _floats(self.black[k], b)
+            alpha_a, alpha_b = _floats(self.alpha[k], a) / 255, _floats(self.alpha[k], b) / 255
+            diff = (np.abs(white_a - white_b) + np.abs(black_a - black_b)) / 2
             cell = diff.max(axis=-1)
             mean = diff.mean(axis=(1, 2, 3))
             side = g // BLOCKS
             block = cell.reshape(len(a), BLOCKS, side, BLOCKS, side).mean(axis=(2, 4))
             block_max = block.max(axis=(1, 2))
-            overlap = np.minimum(alpha[a], alpha[b]).sum(axis=(1, 2))
-            union = np.maximum(alpha[a], alpha[b]).sum(axis=(1, 2))
+            overlap = np.minimum(alpha_a, alpha_b).sum(axis=(1, 2))
+            union = np.maximum(alpha_a, alpha_b).sum(axis=(1, 2))
             columns += [
                 mean,
                 cell.max(axis=(1, 2)),
@@ -154,10 +157,14 @@ class _Table:
                 block_max / (mean + SMOOTH),
                 overlap / np.maximum(union, 1e-6),
             ]
-        columns.append(_mirror_ratio(self.white[1][a], self.white[1][b]))
+        columns.append(_mirror_ratio(_floats(self.white[1], a), _floats(self.white[1], b)))
         columns += [np.minimum(c[a], c[b]).sum(axis=1) for c in self.colours]
         columns.append(np.abs(self.aspect[a] - self.aspect[b]))
         return np.stack(columns, axis=1).astype(np.float32)
+
+
+def _floats(stack: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    return stack[rows].astype(np.float32)
 
 
 def _mirror_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
