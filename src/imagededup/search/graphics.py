@@ -77,7 +77,7 @@ def graphic_candidates(searched: SearchVectors, threshold: float, read: Drawings
     return Pairs(graphics[found.first], graphics[found.second], found.scores)
 
 
-def mutual_below(pairs: Pairs, threshold: float) -> Pairs:
+def one_link_below(pairs: Pairs, threshold: float) -> Pairs:
     """``pairs`` less those below ``threshold`` that could chain look-alikes into one group: such
     a pair is kept only when it is the best-scoring pair below the threshold of both its files
     and one of them has no pair at the threshold, so it adds a file that had no match to a

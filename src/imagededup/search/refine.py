@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from imagededup.search.drawing import Drawings
 from imagededup.search.exact import unique_pairs
-from imagededup.search.graphics import SearchVectors, graphic_candidates, mutual_below
+from imagededup.search.graphics import SearchVectors, graphic_candidates, one_link_below
 from imagededup.search.neighbours import shared_neighbour_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.search.verify import verified, without_mirror_chains
@@ -35,6 +35,6 @@ def refined(
     if searched is not None:
         candidates = graphic_candidates(searched, threshold, read)
         pairs = unique_pairs(Pairs.concat([pairs, candidates]))
-    checked = mutual_below(verified(pairs, read, threshold), threshold)
+    checked = one_link_below(verified(pairs, read, threshold), threshold)
     joined = verified(shared_neighbour_pairs(checked, len(paths)), read, threshold)
     return without_mirror_chains(Pairs.concat([checked, joined]), read)
