@@ -93,15 +93,13 @@ def histogram(rgb: np.ndarray, levels: int) -> np.ndarray:
     return counts / max(float(counts.sum()), 1.0)
 
 
-def turned(grid: np.ndarray, axes: tuple[int, int] = (0, 1)) -> list[np.ndarray]:
-    """The grid (or stack of grids, rows and columns on ``axes``) mirrored, flipped, and
-    turned by 90, 180 and 270 degrees."""
-    rows, columns = axes
-    return [
-        np.flip(grid, columns),
-        np.flip(grid, rows),
-        *(np.rot90(grid, k, axes=axes) for k in (1, 2, 3)),
-    ]
+def turn_differences(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean difference of each pair of stacked grids (``N x G x G x 3`` floats) as they are,
+    and with ``b`` mirrored, flipped or turned by 90, 180 or 270 degrees, whichever way makes
+    it least: a mirror image (or turn) of another drawing differs far less that way."""
+    turns = [np.flip(b, 2), np.flip(b, 1), *(np.rot90(b, k, axes=(1, 2)) for k in (1, 2, 3))]
+    as_is = np.abs(a - b).mean(axis=(1, 2, 3))
+    return as_is, np.min([np.abs(a - t).mean(axis=(1, 2, 3)) for t in turns], axis=0)
 
 
 class Drawings:

@@ -22,7 +22,7 @@ from typing import cast
 import numpy as np
 
 from imagededup.search.copies import duplicate_pairs
-from imagededup.search.drawing import GRIDS, Drawing, Drawings, turned
+from imagededup.search.drawing import GRIDS, LEVELS, Drawing, Drawings, turn_differences
 from imagededup.search.pairs import Pairs
 
 MARGIN = 0.35
@@ -131,7 +131,7 @@ class _Table:
         self.white = [np.stack([d.on_white[k] for d in drawings]) for k in range(len(GRIDS))]
         self.black = [np.stack([d.on_black[k] for d in drawings]) for k in range(len(GRIDS))]
         self.alpha = [np.stack([d.alpha[k] for d in drawings]) for k in range(len(GRIDS))]
-        self.colours = [np.stack([d.colours[k] for d in drawings]) for k in range(2)]
+        self.colours = [np.stack([d.colours[k] for d in drawings]) for k in range(len(LEVELS))]
         self.aspect = np.array([d.aspect for d in drawings], np.float32)
 
     def features(self, a: np.ndarray, b: np.ndarray, margins: np.ndarray) -> np.ndarray:
@@ -169,8 +169,7 @@ def _floats(stack: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 def _mirror_ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """How many times less different ``b`` is from ``a`` mirrored or turned than as it is."""
-    as_is = np.abs(a - b).mean(axis=(1, 2, 3))
-    best = np.min([np.abs(a - t).mean(axis=(1, 2, 3)) for t in turned(b, axes=(1, 2))], axis=0)
+    as_is, best = turn_differences(a, b)
     return (as_is + 1) / (best + 1)  # smoothed: two near-copies of a symmetric drawing are ~1
 
 

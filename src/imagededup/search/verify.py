@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from imagededup.search.drawing import Drawing, Drawings, turned
+from imagededup.search.drawing import Drawing, Drawings, turn_differences
 from imagededup.search.graphics import same_assets
 from imagededup.search.pairs import Pairs
 
@@ -34,8 +34,8 @@ def mirror_images(a: Drawing, b: Drawing) -> bool:
 def differences(a: Drawing, b: Drawing) -> tuple[float, float]:
     """Mean thumbnail difference of ``a`` and ``b`` as they are, and with ``b`` mirrored or
     turned whichever way makes it least."""
-    as_is = float(np.abs(a.thumbnail - b.thumbnail).mean())
-    return as_is, min(float(np.abs(a.thumbnail - other).mean()) for other in turned(b.thumbnail))
+    as_is, best_turn = turn_differences(a.thumbnail[None], b.thumbnail[None])
+    return float(as_is[0]), float(best_turn[0])
 
 
 def verified(
