@@ -1,4 +1,5 @@
-"""Pixel checks of graphics' matches, on drawings cut from the example photos."""
+"""Pixel checks of the CNN's matches, on drawings cut from the example photos and on recoloured
+copies of them."""
 
 from __future__ import annotations
 
@@ -6,15 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
 from imagededup.images.decode import load_views
 from imagededup.images.views import centre, view_parts
 from imagededup.methods import CNN
-from imagededup.search.drawing import Drawings, drawing
+from imagededup.search.drawing import Drawings, drawing, hues
 from imagededup.search.graphics import same_assets
 from imagededup.search.pairs import Pairs
-from imagededup.search.verify import mirror_images, verified, without_mirror_chains
+from imagededup.search.verify import mirror_images, recoloured, verified, without_mirror_chains
 from tests.conftest import EXAMPLES, original
 
 
@@ -115,7 +116,7 @@ def test_a_chain_through_a_symmetric_drawing_never_groups_mirror_images(files):
     assert list(zip(kept.first.tolist(), kept.second.tolist(), strict=True)) == [(0, 1), (3, 4)]
 
 
-def test_photos_are_decoded_only_when_paired_with_a_graphic(files, monkeypatch):
+def test_photos_are_drawn_only_when_paired_with_a_graphic(files, monkeypatch):
     import imagededup.search.drawing as module
 
     decoded = []
@@ -124,7 +125,60 @@ def test_photos_are_decoded_only_when_paired_with_a_graphic(files, monkeypatch):
     names = ["photo", "photo_mirrored", "arrow128"]
     paths = [files[n] for n in names]
     photos = Pairs(np.array([0]), np.array([1]), np.ones(1, np.float32))
-    assert len(verified(photos, paths, 0.65)) == 1 and decoded == []  # headers only: RGB, 512 px
+    read = Drawings(paths)
+    assert len(verified(photos, read, 0.65)) == 1 and decoded == []  # their hues only
+    assert sorted(read.colours) == [0, 1]
     mixed = Pairs(np.array([0]), np.array([2]), np.ones(1, np.float32))
     assert len(verified(mixed, paths, 0.65)) == 0
     assert sorted(decoded) == sorted([paths[0], paths[2]])
+
+
+def hue_turned(image: Image.Image, degrees: int) -> Image.Image:
+    """``image`` with every hue turned by ``degrees``: another colourway of the same picture."""
+    h, s, v = image.convert("HSV").split()
+    turned = h.point(lambda x: (x + round(degrees * 256 / 360)) % 256)
+    return Image.merge("HSV", (turned, s, v)).convert("RGB")
+
+
+@pytest.fixture(scope="module")
+def recolours(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("recolours")
+    coffee = original("coffee")
+    files = {
+        "orig": coffee,
+        "turned90": hue_turned(coffee, 90),
+        "turned180": hue_turned(coffee, 180),
+        "darker": ImageEnhance.Brightness(coffee).enhance(0.7),
+        "brighter": ImageEnhance.Brightness(coffee).enhance(1.3),
+        "grey": ImageOps.grayscale(coffee),
+        "crop": coffee.crop((150, 100, 450, 300)),
+    }
+    for name, image in files.items():
+        image.save(folder / f"{name}.jpg", quality=90)
+    return {name: folder / f"{name}.jpg" for name in files}
+
+
+@pytest.mark.parametrize(
+    ("copy", "expected"),
+    [
+        ("turned90", True),
+        ("turned180", True),
+        ("darker", False),
+        ("brighter", False),
+        ("grey", False),
+        ("crop", False),
+    ],
+)
+def test_another_colourway_of_a_photo_is_recoloured_a_brighter_grey_or_cropped_copy_not(
+    recolours, copy, expected
+):
+    assert recoloured(hues(recolours["orig"]), hues(recolours[copy])) is expected
+
+
+def test_recoloured_pairs_are_dropped_and_copies_kept(recolours):
+    names = list(recolours)
+    pairs = Pairs(np.zeros(len(names) - 1, np.int64), np.arange(1, len(names)), np.ones(6))
+    kept = verified(pairs, [recolours[n] for n in names], 0.65)
+    assert [names[j] for j in kept.second.tolist()] == ["darker", "brighter", "grey", "crop"]
+    unreadable = verified(pairs, [recolours["orig"], *[None] * (len(names) - 1)], 0.65)
+    assert len(unreadable) == len(pairs)  # a file that cannot be read is never a reason to drop

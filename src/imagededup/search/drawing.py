@@ -10,7 +10,8 @@ A photo (no transparency, larger than ``TINY``) keeps its whole frame.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from imagededup.images.decode import DecodeError, open_image, open_lazily
+from imagededup.images.loader import default_workers
 
 TINY = 48
 """Files no larger than this (longest side, px) are graphics even without transparency."""
@@ -25,6 +27,8 @@ GRIDS = (8, 16)
 """Sizes (cells a side) of the grids each drawing is reduced to."""
 LEVELS = (4, 8)
 """Levels per channel of the two colour histograms (64 and 512 colours)."""
+HUES = 36
+"""Bins of the hue histogram (10 degrees each)."""
 SAMPLE = 64
 """Files are read at most this size (px) for the checks."""
 OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK", "YCbCr", "I", "I;16", "F"})
@@ -32,11 +36,20 @@ OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK", "YCbCr", "I", "I;16", "F"})
 
 
 @dataclass(frozen=True)
+class Hues:
+    """An image's mean chroma (max less min channel, 0-255) and its chroma-weighted ``HUES``
+    histogram (summing to 1, zeros if grey): the colours of a photo, blind to brightness."""
+
+    chroma: float
+    weights: np.ndarray
+
+
+@dataclass(frozen=True)
 class Drawing:
     """A file's content for the checks: whether it is a graphic, its colour histograms (one per
     ``LEVELS``, summing to 1), its ``GRIDS`` grids on white and on black (``G x G x 3``) and of
     alpha (``G x G``), as uint8 (the reduction's own values, 4x smaller than floats), and the
-    log aspect ratio of its content."""
+    log aspect ratio of its content, and the ``Hues`` of its visible pixels."""
 
     graphic: bool
     colours: tuple[np.ndarray, ...]
@@ -44,6 +57,7 @@ class Drawing:
     on_black: tuple[np.ndarray, ...]
     alpha: tuple[np.ndarray, ...]
     aspect: float
+    hues: Hues
 
     @property
     def thumbnail(self) -> np.ndarray:
@@ -53,14 +67,10 @@ class Drawing:
 
 def drawing(path: str | os.PathLike[str]) -> Drawing | None:
     """The file's ``Drawing``, or None when it cannot be read (then no check is made)."""
-    try:
-        with open_image(path, SAMPLE) as image:
-            size = max(image.size)
-            rgba = image.convert("RGBA")
-    except (DecodeError, OSError, ValueError, SyntaxError):
+    sample = _sample(path)
+    if sample is None:
         return None
-    if max(rgba.size) > SAMPLE:
-        rgba.thumbnail((SAMPLE, SAMPLE), Image.Resampling.BOX)
+    size, rgba = sample
     alpha = rgba.getchannel("A")
     graphic = size <= TINY or int(np.asarray(alpha).min()) < 255
     content = rgba.crop(alpha.getbbox() or (0, 0, *rgba.size)) if graphic else rgba
@@ -82,7 +92,31 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
         on_black=grids(backgrounds[1]),
         alpha=grids(content.getchannel("A")),
         aspect=float(np.log(content.size[0] / content.size[1])),
+        hues=hue_histogram(visible),
     )
+
+
+def hues(path: str | os.PathLike[str]) -> Hues | None:
+    """The ``Hues`` of the file's visible pixels, without the rest of its ``Drawing`` (a photo
+    paired only with photos needs no more), or None when it cannot be read."""
+    sample = _sample(path)
+    if sample is None:
+        return None
+    pixels = np.asarray(sample[1]).reshape(-1, 4)
+    return hue_histogram(pixels[pixels[:, 3] > 127, :3])
+
+
+def _sample(path: str | os.PathLike[str]) -> tuple[int, Image.Image] | None:
+    """The file's longest side and its pixels as RGBA at most ``SAMPLE`` px (None: unreadable)."""
+    try:
+        with open_image(path, SAMPLE) as image:
+            size = max(image.size)
+            rgba = image.convert("RGBA")
+    except (DecodeError, OSError, ValueError, SyntaxError):
+        return None
+    if max(rgba.size) > SAMPLE:
+        rgba.thumbnail((SAMPLE, SAMPLE), Image.Resampling.BOX)
+    return size, rgba
 
 
 def histogram(rgb: np.ndarray, levels: int) -> np.ndarray:
@@ -91,6 +125,21 @@ def histogram(rgb: np.ndarray, levels: int) -> np.ndarray:
     codes = (quantised[:, 0] * levels + quantised[:, 1]) * levels + quantised[:, 2]
     counts = np.bincount(codes, minlength=levels**3).astype(np.float32)
     return counts / max(float(counts.sum()), 1.0)
+
+
+def hue_histogram(rgb: np.ndarray) -> Hues:
+    """The ``Hues`` of the ``N x 3`` pixels: each pixel's hue weighted by its chroma, so grey
+    pixels count for nothing. Scaling brightness changes neither hue nor share."""
+    if len(rgb) == 0:
+        return Hues(0.0, np.zeros(HUES, np.float32))
+    values = rgb.astype(np.float32)
+    top, bottom = values.max(axis=1), values.min(axis=1)
+    chroma = top - bottom
+    hue = np.asarray(Image.fromarray(rgb[None].astype(np.uint8)).convert("HSV"))[0, :, 0]
+    counts = np.bincount(hue.astype(np.int64) * HUES // 256, weights=chroma, minlength=HUES)
+    total = float(counts.sum())
+    weights = (counts / total if total > 0 else counts).astype(np.float32)
+    return Hues(float(chroma.mean()), weights)
 
 
 def turn_differences(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,6 +159,7 @@ class Drawings:
     def __init__(self, paths: Sequence[str | os.PathLike[str] | None]) -> None:
         self.paths = paths
         self.read: dict[int, Drawing | None] = {}
+        self.colours: dict[int, Hues | None] = {}
         self.possible: dict[int, bool] = {}
 
     def __len__(self) -> int:
@@ -121,6 +171,27 @@ class Drawings:
             path = self.paths[i]
             self.read[i] = None if path is None else drawing(path)
         return self.read[i]
+
+    def hues(self, i: int) -> Hues | None:
+        """Image ``i``'s ``Hues`` (None: no file, or unreadable), from its drawing if read."""
+        if i in self.read:
+            found = self.read[i]
+            return None if found is None else found.hues
+        if i not in self.colours:
+            path = self.paths[i]
+            self.colours[i] = None if path is None else hues(path)
+        return self.colours[i]
+
+    def read_hues(self, indices: Iterable[int]) -> None:
+        """Read the ``Hues`` of these images ahead, on ``default_workers()`` threads (Pillow
+        decodes outside the GIL), so that ``hues`` finds them."""
+        todo = [i for i in dict.fromkeys(indices) if i not in self.read and i not in self.colours]
+        if not todo:
+            return
+        paths = [self.paths[i] for i in todo]
+        with ThreadPoolExecutor(max_workers=default_workers()) as pool:
+            found = pool.map(lambda path: None if path is None else hues(path), paths)
+            self.colours.update(zip(todo, found, strict=True))
 
     def may_be_graphic(self, i: int) -> bool:
         """False only when the file's header rules out a graphic (then ``graphic`` is None)."""

@@ -1,12 +1,14 @@
-"""Pixel checks of the CNN's matches that involve a graphic (icons, emoji, drawings).
+"""Pixel checks of the CNN's matches: graphics (icons, emoji, drawings) and recoloured images.
 
-The CNN is right to match a photo with its mirror image, recolouring or crop, and wrong to
-match an arrow with its mirror image, an emoji with its other skin tones, or two icons of one
-theme that share a shape: upsampled to the model's input, small flat drawings all look alike.
-A pair where either file is a graphic (``search.drawing``) is kept only when the classifier of
-``search.graphics`` calls it one asset, and no group may hold two graphics that are mirror
-images (or turns) of each other, even joined through a third drawing.
-Measured on benchmarks/sets/graphics.py's reporting half (README, "Accuracy").
+The CNN is right to match a photo with its mirror image, brighter or grey copy or crop, and
+wrong to match an arrow with its mirror image, an emoji with its other skin tones, or two icons
+of one theme that share a shape: upsampled to the model's input, small flat drawings all look
+alike. A pair where either file is a graphic (``search.drawing``) is kept only when the
+classifier of ``search.graphics`` calls it one asset, and no group may hold two graphics that
+are mirror images (or turns) of each other, even joined through a third drawing. Any other pair
+is dropped when both images are colourful and share no hue (``recoloured``): a wallpaper's cold
+and warm versions are two assets, which the CNN, blind to colour, matches.
+Measured on benchmarks/sets/graphics.py's and wallpapers.py's reporting halves (README).
 """
 
 from __future__ import annotations
@@ -16,12 +18,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from imagededup.search.drawing import Drawing, Drawings, turn_differences
+from imagededup.search.drawing import Drawing, Drawings, Hues, turn_differences
 from imagededup.search.graphics import same_assets
 from imagededup.search.pairs import Pairs
 
 MIRRORED = 0.5
 """A drawing is another's mirror image (or turn) when that way it differs this much less."""
+COLOURFUL = 20.0
+"""Mean chroma (0-255) from which an image's hues are compared (a grey copy has none)."""
+PRESENT = 0.02
+"""Share of an image's chroma from which a hue (give or take a bin) counts as present in it."""
+SHARED = 0.5
+"""Two colourful images are recoloured versions when neither has this share of its chroma in
+hues present in the other. A crop keeps the original's hues, brightness scales none."""
 
 
 def mirror_images(a: Drawing, b: Drawing) -> bool:
@@ -38,24 +47,45 @@ def differences(a: Drawing, b: Drawing) -> tuple[float, float]:
     return float(as_is[0]), float(best_turn[0])
 
 
+def recoloured(a: Hues, b: Hues) -> bool:
+    """Whether ``a`` and ``b`` are both colourful and less than ``SHARED`` of either one's
+    chroma lies in hues present in the other (hues within a bin of each other match)."""
+    if min(a.chroma, b.chroma) < COLOURFUL:
+        return False
+
+    def share(x: np.ndarray, y: np.ndarray) -> float:
+        near = y + np.roll(y, 1) + np.roll(y, -1)  # hue is circular
+        return float(x[near >= PRESENT].sum())
+
+    return max(share(a.weights, b.weights), share(b.weights, a.weights)) < SHARED
+
+
 def verified(
     pairs: Pairs, read: Drawings | Sequence[str | os.PathLike[str] | None], threshold: float
 ) -> Pairs:
     """``pairs`` (found at ``threshold``) without the matches of a graphic that the classifier
-    of ``search.graphics`` rejects.
+    of ``search.graphics`` rejects and without recoloured versions of an image.
 
     ``read`` holds the images' files (see ``Drawings``), or is the list of them. Only files
-    in a pair are read, each once, and a photo only when it is paired with a graphic.
+    in a pair are read, each once; a pair with a file that cannot be read is kept.
     """
     if not isinstance(read, Drawings):
         read = Drawings(read)
-    checked = []
+    checked, photos = [], []
     for k, (i, j) in enumerate(zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)):
         if read.may_be_graphic(i) or read.may_be_graphic(j):
             a, b = read(i), read(j)
             if a is not None and b is not None and (a.graphic or b.graphic):
                 checked.append(k)
+                continue
+        photos.append(k)
     keep = np.ones(len(pairs), bool)
+    read.read_hues(np.concatenate([pairs.first[photos], pairs.second[photos]]).tolist())
+    for k in photos:
+        i, j = int(pairs.first[k]), int(pairs.second[k])
+        hues_i, hues_j = read.hues(i), read.hues(j)
+        if hues_i is not None and hues_j is not None and recoloured(hues_i, hues_j):
+            keep[k] = False
     rows = np.array(checked, np.int64)
     keep[rows] = same_assets(
         Pairs(pairs.first[rows], pairs.second[rows], pairs.scores[rows]), read, threshold
