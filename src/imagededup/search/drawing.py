@@ -49,7 +49,8 @@ class Drawing:
     """A file's content for the checks: whether it is a graphic, its colour histograms (one per
     ``LEVELS``, summing to 1), its ``GRIDS`` grids on white and on black (``G x G x 3``) and of
     alpha (``G x G``), as uint8 (the reduction's own values, 4x smaller than floats), and the
-    log aspect ratio of its content, and the ``Hues`` of its visible pixels."""
+    log aspect ratio of its content, and, for a photo, its ``Hues`` (a graphic's pairs are
+    the classifier's to decide, so its hues are never computed)."""
 
     graphic: bool
     colours: tuple[np.ndarray, ...]
@@ -57,7 +58,7 @@ class Drawing:
     on_black: tuple[np.ndarray, ...]
     alpha: tuple[np.ndarray, ...]
     aspect: float
-    hues: Hues
+    hues: Hues | None
 
     @property
     def thumbnail(self) -> np.ndarray:
@@ -92,7 +93,7 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
         on_black=grids(backgrounds[1]),
         alpha=grids(content.getchannel("A")),
         aspect=float(np.log(content.size[0] / content.size[1])),
-        hues=hue_histogram(visible),
+        hues=None if graphic else hue_histogram(visible),
     )
 
 
@@ -173,13 +174,12 @@ class Drawings:
         return self.read[i]
 
     def hues(self, i: int) -> Hues | None:
-        """Image ``i``'s ``Hues`` (None: no file, or unreadable), from its drawing if read."""
+        """Image ``i``'s ``Hues``, from its drawing if read (None: no file, unreadable, or a
+        graphic)."""
         if i in self.read:
             found = self.read[i]
             return None if found is None else found.hues
-        if i not in self.colours:
-            path = self.paths[i]
-            self.colours[i] = None if path is None else hues(path)
+        self.read_hues([i])
         return self.colours[i]
 
     def read_hues(self, indices: Iterable[int]) -> None:
