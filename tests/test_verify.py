@@ -13,9 +13,9 @@ from imagededup.images.decode import load_views
 from imagededup.images.views import centre, view_parts
 from imagededup.methods import CNN
 from imagededup.search.drawing import Drawings, drawing, hues
-from imagededup.search.graphics import same_assets
+from imagededup.search.graphics import one_asset_odds
 from imagededup.search.pairs import Pairs
-from imagededup.search.verify import mirror_images, recoloured, verified, without_mirror_chains
+from imagededup.search.verify import mirror_images, recoloured, verified, without_chains
 from tests.conftest import EXAMPLES, original
 
 
@@ -42,6 +42,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "blue128": arrow(128, (40, 40, 200)),
         "photo": original("astronaut"),
         "photo_mirrored": ImageOps.mirror(original("astronaut")),
+        "photo_small": original("astronaut").resize((128, 128)),
         "both_ways128": Image.alpha_composite(
             arrow(128, (200, 40, 40)), ImageOps.mirror(arrow(128, (200, 40, 40)))
         ),
@@ -54,7 +55,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def one_asset(a: Path, b: Path, score: float, threshold: float = 0.65) -> bool:
     """The classifier's call on the pair ``(a, b)`` found with ``score`` at ``threshold``."""
     pair = Pairs(np.array([0]), np.array([1]), np.array([score], np.float32))
-    return bool(same_assets(pair, Drawings([a, b]), threshold)[0])
+    return bool(one_asset_odds(pair, Drawings([a, b]), threshold)[0] >= 0)
 
 
 def test_the_same_drawing_at_another_size_passes(files):
@@ -70,10 +71,11 @@ def test_a_mirrored_or_recoloured_drawing_fails_even_when_the_cnn_is_sure(files,
 def test_only_pairs_with_a_graphic_are_checked(files):
     names = ["arrow128", "mirror128", "photo", "photo_mirrored", "arrow32"]
     pairs = Pairs(np.array([0, 2, 0]), np.array([1, 3, 4]), np.ones(3, np.float32))
-    kept = verified(pairs, [files[n] for n in names], 0.65)
+    kept, sure = verified(pairs, [files[n] for n in names], 0.65)
     assert kept.first.tolist() == [2, 0] and kept.second.tolist() == [3, 4]
-    unknown = verified(pairs, [None] * len(names), 0.65)
-    assert len(unknown) == len(pairs)
+    assert sure[0] == np.inf and 0 <= sure[1] < np.inf  # the photos' pair is not in doubt
+    unknown, sure = verified(pairs, [None] * len(names), 0.65)
+    assert len(unknown) == len(pairs) and (sure == np.inf).all()
 
 
 def test_cnn_finds_the_resized_drawing_not_its_mirror_through_an_encoding_map(files):
@@ -110,10 +112,26 @@ def test_a_chain_through_a_symmetric_drawing_never_groups_mirror_images(files):
     arrow_, both, mirror = read(0), read(1), read(2)
     assert not mirror_images(arrow_, both) and not mirror_images(both, mirror)
     assert mirror_images(arrow_, mirror)
-    # arrow - both ways - mirror, and a photo with its mirror image (photos may be mirrored)
-    pairs = Pairs(np.array([0, 1, 3]), np.array([1, 2, 4]), np.array([0.9, 0.8, 0.7], np.float32))
-    kept = without_mirror_chains(pairs, read)
+    # arrow - both ways - mirror, all linked, and a photo with its mirror image (photos may be
+    # mirrored)
+    pairs = Pairs(np.array([0, 1, 0, 3]), np.array([1, 2, 2, 4]), np.ones(4, np.float32))
+    kept = without_chains(pairs, read, np.array([3.0, 2.0, 1.0, np.inf]))
     assert list(zip(kept.first.tolist(), kept.second.tolist(), strict=True)) == [(0, 1), (3, 4)]
+
+
+@pytest.mark.parametrize(
+    ("sure", "expected"),
+    [((2.0, 1.0), [(0, 1), (3, 4), (4, 5)]), ((1.0, 2.0), [(1, 2), (3, 4), (4, 5)])],
+)
+def test_graphics_join_a_group_only_linked_to_all_of_it_photos_chain_freely(files, sure, expected):
+    names = ["arrow32", "arrow128", "blue128", "photo", "photo_mirrored", "photo_small"]
+    read = Drawings([files[n] for n in names])
+    # arrow32 - arrow128 - blue128 without arrow32 - blue128; photo - mirrored - small likewise
+    pairs = Pairs(np.array([0, 1, 3, 4]), np.array([1, 2, 4, 5]), np.ones(4, np.float32))
+    kept = without_chains(pairs, read, np.array([*sure, np.inf, np.inf]))  # surest first
+    assert list(zip(kept.first.tolist(), kept.second.tolist(), strict=True)) == expected
+    clique = Pairs.concat([pairs, Pairs(np.array([0]), np.array([2]), np.ones(1, np.float32))])
+    assert len(without_chains(clique, read, np.array([*sure, np.inf, np.inf, 0.5]))) == 5
 
 
 def test_photos_are_drawn_only_when_paired_with_a_graphic(files, monkeypatch):
@@ -126,10 +144,10 @@ def test_photos_are_drawn_only_when_paired_with_a_graphic(files, monkeypatch):
     paths = [files[n] for n in names]
     photos = Pairs(np.array([0]), np.array([1]), np.ones(1, np.float32))
     read = Drawings(paths)
-    assert len(verified(photos, read, 0.65)) == 1 and decoded == []  # their hues only
+    assert len(verified(photos, read, 0.65)[0]) == 1 and decoded == []  # their hues only
     assert sorted(read.colours) == [0, 1]
     mixed = Pairs(np.array([0]), np.array([2]), np.ones(1, np.float32))
-    assert len(verified(mixed, paths, 0.65)) == 0
+    assert len(verified(mixed, paths, 0.65)[0]) == 0
     assert sorted(decoded) == sorted([paths[0], paths[2]])
 
 
@@ -178,7 +196,7 @@ def test_another_colourway_of_a_photo_is_recoloured_a_brighter_grey_or_cropped_c
 def test_recoloured_pairs_are_dropped_and_copies_kept(recolours):
     names = list(recolours)
     pairs = Pairs(np.zeros(len(names) - 1, np.int64), np.arange(1, len(names)), np.ones(6))
-    kept = verified(pairs, [recolours[n] for n in names], 0.65)
+    kept, _ = verified(pairs, [recolours[n] for n in names], 0.65)
     assert [names[j] for j in kept.second.tolist()] == ["darker", "brighter", "grey", "crop"]
-    unreadable = verified(pairs, [recolours["orig"], *[None] * (len(names) - 1)], 0.65)
+    unreadable, _ = verified(pairs, [recolours["orig"], *[None] * (len(names) - 1)], 0.65)
     assert len(unreadable) == len(pairs)  # a file that cannot be read is never a reason to drop

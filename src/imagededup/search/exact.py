@@ -175,5 +175,5 @@ def similar_pairs(vectors: np.ndarray, threshold: float) -> Pairs:
             sims = vectors[start:stop] @ vectors[col_start:col_stop].T
             found = above(sims, threshold, rows, np.arange(col_start, col_stop))
             keep = found.first < found.second
-            parts.append(Pairs(found.first[keep], found.second[keep], found.scores[keep]))
+            parts.append(found.take(keep))
     return Pairs.concat(parts)

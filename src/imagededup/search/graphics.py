@@ -63,7 +63,7 @@ class SearchVectors:
 
 def graphic_candidates(searched: SearchVectors, threshold: float, read: Drawings) -> Pairs:
     """Pairs of the graphics among the searched files (``read``) whose normalised score is at
-    least ``threshold - MARGIN``, for ``same_assets`` to decide. Decodes every file whose
+    least ``threshold - MARGIN``, for ``one_asset_odds`` to decide. Decodes every file whose
     header allows a graphic (transparency or at most ``drawing.TINY`` px)."""
     graphics = np.array([i for i in range(len(read)) if read.graphic(i) is not None], np.int64)
     if len(graphics) < 2:
@@ -77,14 +77,12 @@ def graphic_candidates(searched: SearchVectors, threshold: float, read: Drawings
     return Pairs(graphics[found.first], graphics[found.second], found.scores)
 
 
-def one_link_below(pairs: Pairs, threshold: float) -> Pairs:
-    """``pairs`` less those below ``threshold`` that could chain look-alikes into one group: such
-    a pair is kept only when it is the best-scoring pair below the threshold of both its files
-    and one of them has no pair at the threshold, so it adds a file that had no match to a
-    group (or pairs two such files) and never joins two groups."""
+def one_link_below(pairs: Pairs, threshold: float) -> np.ndarray:
+    """Which of ``pairs`` to keep: one below ``threshold`` could chain look-alikes into one
+    group, so it is kept only when it is the best-scoring pair below the threshold of both its
+    files and one of them has no pair at the threshold, so it adds a file that had no match to
+    a group (or pairs two such files) and never joins two groups."""
     low = np.flatnonzero(pairs.scores < threshold)
-    if len(low) == 0:
-        return pairs
     low = low[np.argsort(-pairs.scores[low], kind="stable")]
     ends = np.stack([pairs.first[low], pairs.second[low]], axis=1).ravel()  # best pair first
     rank = np.repeat(np.arange(len(low)), 2)
@@ -95,13 +93,13 @@ def one_link_below(pairs: Pairs, threshold: float) -> Pairs:
     for r, k in enumerate(low.tolist()):
         i, j = int(pairs.first[k]), int(pairs.second[k])
         keep[k] = best[i] == r and best[j] == r and not (i in matched and j in matched)
-    return Pairs(pairs.first[keep], pairs.second[keep], pairs.scores[keep])
+    return keep
 
 
-def same_assets(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:
-    """For each pair found at ``threshold`` (both files readable), whether the classifier
-    calls it one asset."""
-    return classifier().accepts(pair_features(pairs, read, threshold))
+def one_asset_odds(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:
+    """For each pair found at ``threshold`` (both files readable), the classifier's log-odds
+    that it is one asset, less its cut: one asset from 0."""
+    return classifier().log_odds(pair_features(pairs, read, threshold)) - classifier().cut
 
 
 def pair_features(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:

@@ -19,7 +19,7 @@ def hamming_pairs(codes: np.ndarray, max_distance: int) -> Pairs:
     """All ``i < j`` whose codes differ in at most ``max_distance`` bits."""
     found = cross_hamming_pairs(codes, codes, max_distance)
     keep = found.first < found.second
-    return Pairs(found.first[keep], found.second[keep], found.scores[keep])
+    return found.take(keep)
 
 
 def cross_hamming_pairs(queries: np.ndarray, base: np.ndarray, max_distance: int) -> Pairs:

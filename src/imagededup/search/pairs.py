@@ -29,5 +29,9 @@ class Pairs:
             np.concatenate([p.scores for p in parts]),
         )
 
+    def take(self, rows: np.ndarray) -> Pairs:
+        """The pairs at ``rows`` (indices, or a mask of those kept), in that order."""
+        return Pairs(self.first[rows], self.second[rows], self.scores[rows])
+
     def __len__(self) -> int:
         return len(self.first)

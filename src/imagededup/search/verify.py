@@ -5,9 +5,10 @@ wrong to match an arrow with its mirror image, an emoji with its other skin tone
 of one theme that share a shape: upsampled to the model's input, small flat drawings all look
 alike. A pair where either file is a graphic (``search.drawing``) is kept only when the
 classifier of ``search.graphics`` calls it one asset, and no group may hold two graphics that
-are mirror images (or turns) of each other, even joined through a third drawing. Any other pair
-is dropped when both images are colourful and share no hue (``recoloured``): a wallpaper's cold
-and warm versions are two assets, which the CNN, blind to colour, matches.
+no such pair links or that are mirror images (or turns) of each other, even joined through a
+third drawing (``without_chains``). Any other pair is dropped when both images are colourful
+and share no hue (``recoloured``): a wallpaper's cold and warm versions are two assets, which
+the CNN, blind to colour, matches.
 Measured on benchmarks/sets/graphics.py's and wallpapers.py's reporting halves (README).
 """
 
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from imagededup.search.drawing import Drawing, Drawings, Hues, turn_differences
-from imagededup.search.graphics import same_assets
+from imagededup.search.graphics import one_asset_odds
 from imagededup.search.pairs import Pairs
 
 MIRRORED = 0.5
@@ -62,9 +63,11 @@ def recoloured(a: Hues, b: Hues) -> bool:
 
 def verified(
     pairs: Pairs, read: Drawings | Sequence[str | os.PathLike[str] | None], threshold: float
-) -> Pairs:
+) -> tuple[Pairs, np.ndarray]:
     """``pairs`` (found at ``threshold``) without the matches of a graphic that the classifier
-    of ``search.graphics`` rejects and without recoloured versions of an image.
+    of ``search.graphics`` rejects and without recoloured versions of an image, and how sure
+    each pair kept is: the classifier's log-odds over its cut for a graphic's, infinity for
+    any other (the order ``without_chains`` takes them in).
 
     ``read`` holds the images' files (see ``Drawings``), or is the list of them. Only files
     in a pair are read, each once; a pair with a file that cannot be read is kept.
@@ -80,6 +83,7 @@ def verified(
                 continue
         photos.append(k)
     keep = np.ones(len(pairs), bool)
+    sure = np.full(len(pairs), np.inf)
     read.read_hues(np.concatenate([pairs.first[photos], pairs.second[photos]]).tolist())
     for k in photos:
         i, j = int(pairs.first[k]), int(pairs.second[k])
@@ -87,19 +91,22 @@ def verified(
         if hues_i is not None and hues_j is not None and recoloured(hues_i, hues_j):
             keep[k] = False
     rows = np.array(checked, np.int64)
-    keep[rows] = same_assets(
-        Pairs(pairs.first[rows], pairs.second[rows], pairs.scores[rows]), read, threshold
-    )
-    return Pairs(pairs.first[keep], pairs.second[keep], pairs.scores[keep])
+    sure[rows] = one_asset_odds(pairs.take(rows), read, threshold)
+    keep[rows] = sure[rows] >= 0
+    return pairs.take(keep), sure[keep]
 
 
-def without_mirror_chains(pairs: Pairs, read: Drawings) -> Pairs:
-    """``pairs`` less those that would put two graphics that are mirror images (or turns) of
-    each other in one group: each pair may pass the classifier while a chain of them joins an
-    arrow with its mirror image through a third drawing. Pairs are taken best first and one is
-    dropped when the groups it joins hold such graphics (``read`` as for ``verified``)."""
+def without_chains(pairs: Pairs, read: Drawings, sure: np.ndarray) -> Pairs:
+    """``pairs`` less those that would put two graphics in one group that are mirror images (or
+    turns) of each other or that no pair in ``pairs`` links directly: each pair may pass the
+    classifier while a chain of them joins an arrow with its mirror image, or two icons of one
+    theme, through a third drawing. Pairs are taken surest first (``sure``, as ``verified``
+    gives it; then by score) and one is dropped when the groups it joins hold two such
+    graphics (complete linkage among graphics; photos, which copies join through their shared
+    original, chain freely). ``read`` as for ``verified``."""
     parent: dict[int, int] = {}
-    graphics: dict[int, list[Drawing]] = {}
+    graphics: dict[int, list[tuple[int, Drawing]]] = {}
+    apart: dict[int, set[int]] = {}  # groups already found never to join (they only grow)
 
     def root(i: int) -> int:
         while parent.get(i, i) != i:
@@ -107,24 +114,37 @@ def without_mirror_chains(pairs: Pairs, read: Drawings) -> Pairs:
             i = parent[i]
         return i
 
-    def drawings_of(i: int) -> list[Drawing]:
+    def graphics_of(i: int) -> list[tuple[int, Drawing]]:
         if i not in graphics:
             found = read.graphic(i)
-            graphics[i] = [] if found is None else [found]
+            graphics[i] = [] if found is None else [(i, found)]
         return graphics[i]
 
+    def joinable(left: list[tuple[int, Drawing]], right: list[tuple[int, Drawing]]) -> bool:
+        return all(
+            (min(i, j), max(i, j)) in linked and not mirror_images(x, y)
+            for i, x in left
+            for j, y in right
+        )
+
     members = np.unique(np.concatenate([pairs.first, pairs.second])).tolist()
-    if sum(bool(drawings_of(i)) for i in members) < 2:
+    if sum(bool(graphics_of(i)) for i in members) < 2:
         return pairs  # no two graphics to keep apart (photos only: the common case)
+    low, high = np.minimum(pairs.first, pairs.second), np.maximum(pairs.first, pairs.second)
+    linked = set(zip(low.tolist(), high.tolist(), strict=True))
     keep = np.ones(len(pairs), bool)
-    for k in np.argsort(-pairs.scores, kind="stable").tolist():
+    for k in np.lexsort((-pairs.scores, -sure)).tolist():
         a, b = root(int(pairs.first[k])), root(int(pairs.second[k]))
         if a == b:
             continue
-        left, right = drawings_of(a), drawings_of(b)
-        if any(mirror_images(x, y) for x in left for y in right):
+        if b in apart.get(a, ()) or not joinable(graphics_of(a), graphics_of(b)):
+            apart.setdefault(a, set()).add(b)
+            apart.setdefault(b, set()).add(a)
             keep[k] = False
             continue
         parent[b] = a
-        graphics[a] = left + right
-    return Pairs(pairs.first[keep], pairs.second[keep], pairs.scores[keep])
+        graphics[a] = graphics_of(a) + graphics_of(b)
+        for c in {root(c) for c in apart.pop(b, set())}:  # c may have joined a group since
+            apart.setdefault(c, set()).add(a)
+            apart.setdefault(a, set()).add(c)
+    return pairs.take(keep)
