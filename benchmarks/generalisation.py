@@ -5,7 +5,9 @@ Usage: python benchmarks/generalisation.py SET [SET ...] [--model sscd_distilled
 
 A SET is a folder built by ``benchmarks/sets/*.py`` (``tune/`` and ``report/`` halves) or one
 data set in the layout of ``benchmarks/accuracy.py`` (e.g. the dev set). For each half: pair
-precision, recall and F1 of ``CNN.find_duplicates`` at the model's default threshold, then the
+precision, recall and F1 of ``CNN.find_duplicates`` at the model's default threshold, the same
+over every pair within a group (``groups``: what ``find_duplicates_to_remove`` and ``act``
+remove from, larger than the pairs where a group is not a clique), then the
 recall of the duplicate pairs that involve each transform (``all``) and of those between a copy
 and its original (``vs orig``), the recall per kind (graphics), and the false pairs by the kinds
 of their two files. img/s is the whole ``find_duplicates`` (decode, encode, search); with
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from accuracy import found_pairs, true_pairs
 
+from imagededup.groups import groups_from_map
 from imagededup.methods import CNN
 from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import model_spec
@@ -38,6 +41,18 @@ def halves(dataset: Path) -> list[tuple[str, Path]]:
     """``(label, folder)`` of each half of a built set, or of the data set itself."""
     parts = [dataset / h for h in ("tune", "report") if (dataset / h / "images").is_dir()]
     return [(f"{dataset.name}/{p.name}", p) for p in parts] or [(dataset.name, dataset)]
+
+
+def scores(truth: set[Pair], found: set[Pair]) -> tuple[float, float, float]:
+    """Pair precision, recall and F1."""
+    hits = len(truth & found)
+    precision, recall = hits / max(len(found), 1), hits / max(len(truth), 1)
+    return precision, recall, 2 * precision * recall / max(precision + recall, 1e-12)
+
+
+def grouped_pairs(duplicates: dict[str, list[str]]) -> set[Pair]:
+    """Every pair of files within one group of ``duplicates``."""
+    return {(a, b) for group in groups_from_map(duplicates) for a in group for b in group if a < b}
 
 
 def recall_by(truth: set[Pair], hits: set[Pair], label: dict[str, str]) -> dict[str, list[int]]:
@@ -61,11 +76,12 @@ def report(label: str, folder: Path, cnn: CNN, threshold: float | None) -> None:
     speed = len(duplicates) / (time.perf_counter() - start)
     found = found_pairs(duplicates)
     hits = truth & found
-    precision, recall = len(hits) / max(len(found), 1), len(hits) / max(len(truth), 1)
-    f1 = 2 * precision * recall / max(precision + recall, 1e-12)
+    precision, recall, f1 = scores(truth, found)
+    grouped = grouped_pairs(duplicates)
     print(f"\n### {label}: {len(rows)} images, {len(truth)} duplicate pairs, {len(found)} found")
-    print("| precision | recall | F1 | img/s |\n|---|---|---|---|")
-    print(f"| {precision:.4f} | {recall:.4f} | {f1:.4f} | {speed:.1f} |")
+    print("| precision | recall | F1 | groups: P / R / F1 | img/s |\n|---|---|---|---|---|")
+    group_scores = " / ".join(f"{x:.4f}" for x in scores(truth, grouped))
+    print(f"| {precision:.4f} | {recall:.4f} | {f1:.4f} | {group_scores} | {speed:.1f} |")
     transform = {name: row["transform"] for name, row in rows.items()}
     every = recall_by(truth, hits, transform)
     is_orig = {name: is_orig_name(t) for name, t in transform.items()}

@@ -10,7 +10,9 @@ is the peak above the loaded vectors, what the search itself needed. Prints time
 of the planted pairs and recall of the exact pairs (where exact search ran), then the seconds
 and new pairs of joining the pairs found through shared neighbours (``search.neighbours``).
 A second table times that join where it has work: images in groups of 12 copies with half of
-each group's 66 pairs found.
+each group's 66 pairs found, and then grouping them (``search.verify.without_chains``, which
+keeps a pair only where half the pairs across the groups it joins are found: here it drops
+about a third, the worst case).
 """
 
 from __future__ import annotations
@@ -102,9 +104,12 @@ def run_one(count: int, method: str) -> dict:
 
 
 def run_join(count: int) -> dict:
-    """Seconds, peak RSS and new pairs of ``shared_neighbour_pairs`` on grouped pairs."""
+    """Seconds, peak RSS and new pairs of ``shared_neighbour_pairs`` on grouped pairs, and
+    seconds and pairs kept of ``without_chains`` (files unknown: photos)."""
+    from imagededup.search.drawing import Drawings
     from imagededup.search.neighbours import shared_neighbour_pairs
     from imagededup.search.pairs import Pairs
+    from imagededup.search.verify import without_chains
 
     rng = np.random.default_rng(0)
     first, second = np.triu_indices(12, 1)
@@ -117,10 +122,15 @@ def run_join(count: int) -> dict:
     )
     clock = time.perf_counter()
     joined = shared_neighbour_pairs(pairs, count)
+    seconds = time.perf_counter() - clock
+    clock = time.perf_counter()
+    kept = without_chains(pairs, Drawings([None] * count), np.full(len(pairs), np.inf))
     return {
         "pairs": len(pairs),
-        "seconds": time.perf_counter() - clock,
+        "seconds": seconds,
         "joined": len(joined),
+        "group_seconds": time.perf_counter() - clock,
+        "kept": len(kept),
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -164,8 +174,11 @@ def main() -> None:
                 f" {row['join_seconds']:.2f} | {row['joined']:,} |",
                 flush=True,
             )
-    print("\n| N in groups of 12 | pairs | join seconds | joined pairs | peak RSS MiB |")
-    print("|---" * 5 + "|")
+    print(
+        "\n| N in groups of 12 | pairs | join seconds | joined pairs | group seconds"
+        " | pairs kept | peak RSS MiB |"
+    )
+    print("|---" * 7 + "|")
     for count in map(int, args.join_sizes.split(",")):
         out = subprocess.run(
             [sys.executable, __file__, "--one", str(count), "join"],
@@ -174,7 +187,7 @@ def main() -> None:
         row = json.loads(out.stdout)
         print(
             f"| {count:,} | {row['pairs']:,} | {row['seconds']:.2f} | {row['joined']:,} |"
-            f" {row['peak_rss_mib']:.0f} |",
+            f" {row['group_seconds']:.1f} | {row['kept']:,} | {row['peak_rss_mib']:.0f} |",
             flush=True,
         )
 

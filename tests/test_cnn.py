@@ -57,18 +57,18 @@ def test_files_to_remove_leave_one_per_group(cnn, photo_dir, expected_groups):
         assert len(group & kept) == 1
 
 
-def test_files_to_remove_on_a_chain_keeps_one(cnn):
-    # Each point similar to the next only, sharing too few neighbours to be joined
-    # (search.neighbours): one group all the same, one file kept.
-    names = "abcde"
-    encodings = {
-        n: np.array([np.cos(k / 2), np.sin(k / 2)], np.float32) for k, n in enumerate(names)
-    }
+def test_a_chain_is_cut_where_a_file_matches_under_half_of_a_group(cnn):
+    # Each point similar to the next only (0.92, 0.90, 0.88, 0.85), sharing too few neighbours
+    # to be joined (search.neighbours): c joins {a, b} through 1 of 2 pairs, d would join
+    # {a, b, c} through 1 of 3, so that pair goes (search.verify.without_chains)
+    angles = dict(zip("abcde", (0.0, 0.40, 0.85, 1.35, 1.90), strict=True))
+    encodings = {n: np.array([np.cos(t), np.sin(t)], np.float32) for n, t in angles.items()}
     duplicates = cnn.find_duplicates(encoding_map=encodings, min_similarity_threshold=0.85)
-    assert duplicates["a"] == ["b"]
-    assert duplicates["c"] == ["b", "d"] or duplicates["c"] == ["d", "b"]
+    assert {n: sorted(d) for n, d in duplicates.items()} == {
+        "a": ["b"], "b": ["a", "c"], "c": ["b"], "d": ["e"], "e": ["d"]
+    }  # fmt: skip
     removed = cnn.find_duplicates_to_remove(encoding_map=encodings, min_similarity_threshold=0.85)
-    assert removed == ["b", "c", "d", "e"]
+    assert removed == ["b", "c", "e"]  # one file kept of each group
 
 
 def test_image_array_and_image_file_give_same_vector(cnn, tmp_path):

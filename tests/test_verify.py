@@ -123,7 +123,7 @@ def test_a_chain_through_a_symmetric_drawing_never_groups_mirror_images(files):
     ("sure", "expected"),
     [((2.0, 1.0), [(0, 1), (3, 4), (4, 5)]), ((1.0, 2.0), [(1, 2), (3, 4), (4, 5)])],
 )
-def test_graphics_join_a_group_only_linked_to_all_of_it_photos_chain_freely(files, sure, expected):
+def test_graphics_join_a_group_only_linked_to_all_of_it_photos_through_one(files, sure, expected):
     names = ["arrow32", "arrow128", "blue128", "photo", "photo_mirrored", "photo_small"]
     read = Drawings([files[n] for n in names])
     # arrow32 - arrow128 - blue128 without arrow32 - blue128; photo - mirrored - small likewise
@@ -132,6 +132,22 @@ def test_graphics_join_a_group_only_linked_to_all_of_it_photos_chain_freely(file
     assert list(zip(kept.first.tolist(), kept.second.tolist(), strict=True)) == expected
     clique = Pairs.concat([pairs, Pairs(np.array([0]), np.array([2]), np.ones(1, np.float32))])
     assert len(without_chains(clique, read, np.array([*sure, np.inf, np.inf, 0.5]))) == 5
+
+
+def test_one_match_between_two_groups_of_copies_does_not_join_them():
+    read = Drawings([None] * 7)  # files unknown: photos
+    within = [(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5)]  # two groups of three copies
+    first, second = zip(*[*within, (2, 3), (5, 6), (4, 6)], strict=True)
+    scores = np.array([0.9] * 6 + [0.7, 0.68, 0.66], np.float32)
+    pairs = Pairs(np.array(first), np.array(second), scores)
+    kept = without_chains(pairs, read, np.full(len(pairs), np.inf))
+    # (2, 3) comes once the groups formed: 1 of the 9 pairs across; 6 joins {3, 4, 5} through
+    # 2 of 3, which is enough
+    assert list(zip(kept.first.tolist(), kept.second.tolist(), strict=True)) == [
+        *within,
+        (5, 6),
+        (4, 6),
+    ]
 
 
 def test_photos_are_drawn_only_when_paired_with_a_graphic(files, monkeypatch):

@@ -5,8 +5,9 @@ of small flat drawings), and every pair that involves a graphic is decided from 
 (``search.verify``); one found below the threshold only adds a file that had no match, as the
 best such pair of both its files. Then copies of one original that missed each other are
 joined through shared neighbours (``search.neighbours``) and those new pairs are checked too.
-Last, groups are formed surest pair first, and no group may hold two graphics that no pair links
-directly or that are mirror images of each other (complete linkage among graphics).
+Last, groups are formed surest pair first: two groups join only when at least half the pairs
+across them are matches (one false match does not join two groups of copies), and no group may
+hold two graphics that no pair links directly or that are mirror images of each other.
 """
 
 from __future__ import annotations
