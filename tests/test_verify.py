@@ -148,6 +148,9 @@ def test_one_match_between_two_groups_of_copies_does_not_join_them():
         (5, 6),
         (4, 6),
     ]
+    # a pair of a file with itself (a crafted shard of pairs) joins nothing and breaks nothing
+    itself = Pairs.concat([pairs, Pairs(np.array([6]), np.array([6]), np.ones(1, np.float32))])
+    assert len(without_chains(itself, read, np.full(len(itself), np.inf))) == len(kept) + 1
 
 
 def test_photos_are_drawn_only_when_paired_with_a_graphic(files, monkeypatch):

@@ -33,8 +33,8 @@ def refined(
 ) -> Pairs:
     """``pairs`` found at ``threshold`` among the files ``paths`` (None: unknown, never
     checked), with the graphics' own candidates when the ``searched`` vectors are at hand,
-    checked, joined through shared neighbours and kept from chaining graphics into groups
-    they do not all match. Each file is read at most once."""
+    checked, joined through shared neighbours and kept from chaining images into groups they
+    do not match. Each file is read at most once."""
     read = Drawings(paths)
     if searched is not None:
         candidates = graphic_candidates(searched, threshold, read)

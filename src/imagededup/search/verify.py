@@ -111,7 +111,7 @@ def without_chains(pairs: Pairs, read: Drawings, sure: np.ndarray) -> Pairs:
     low = np.minimum(pairs.first, pairs.second).astype(np.int64)
     high = np.maximum(pairs.first, pairs.second).astype(np.int64)
     count = int(high.max()) + 1 if len(pairs) else 0
-    codes = np.unique(low * count + high)  # each pair once, sorted
+    codes = np.unique((low * count + high)[low != high])  # each pair once, sorted
     parent: dict[int, int] = {}
     size: dict[int, int] = {}
     across: dict[int, dict[int, int]] = {}  # group -> {group: pairs between them}
