@@ -44,15 +44,16 @@ def found_pairs(duplicates: dict[str, list[str]]) -> set[tuple[str, str]]:
     return {tuple(sorted((a, b))) for a, dups in duplicates.items() for b in dups}
 
 
+def pair_scores(truth: set, found: set) -> tuple[float, float, float]:
+    """Precision, recall and F1 of the ``found`` pairs against the ``truth``."""
+    hits = len(truth & found)
+    precision, recall = hits / max(len(found), 1), hits / max(len(truth), 1)
+    return precision, recall, 2 * precision * recall / max(precision + recall, 1e-12)
+
+
 def score(truth: set, found: set, transform_of: dict[str, str]) -> dict[str, float]:
     hits = truth & found
-    precision = len(hits) / max(len(found), 1)
-    recall = len(hits) / max(len(truth), 1)
-    row = {
-        "precision": precision,
-        "recall": recall,
-        "f1": 2 * precision * recall / max(precision + recall, 1e-12),
-    }
+    row = dict(zip(("precision", "recall", "f1"), pair_scores(truth, found), strict=True))
     per: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for pair in truth:
         for transform in {transform_of[pair[0]], transform_of[pair[1]]}:

@@ -27,7 +27,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
-from accuracy import found_pairs, true_pairs
+from accuracy import found_pairs, pair_scores, true_pairs
 
 from imagededup.groups import groups_from_map
 from imagededup.methods import CNN
@@ -41,13 +41,6 @@ def halves(dataset: Path) -> list[tuple[str, Path]]:
     """``(label, folder)`` of each half of a built set, or of the data set itself."""
     parts = [dataset / h for h in ("tune", "report") if (dataset / h / "images").is_dir()]
     return [(f"{dataset.name}/{p.name}", p) for p in parts] or [(dataset.name, dataset)]
-
-
-def scores(truth: set[Pair], found: set[Pair]) -> tuple[float, float, float]:
-    """Pair precision, recall and F1."""
-    hits = len(truth & found)
-    precision, recall = hits / max(len(found), 1), hits / max(len(truth), 1)
-    return precision, recall, 2 * precision * recall / max(precision + recall, 1e-12)
 
 
 def grouped_pairs(duplicates: dict[str, list[str]]) -> set[Pair]:
@@ -76,11 +69,11 @@ def report(label: str, folder: Path, cnn: CNN, threshold: float | None) -> None:
     speed = len(duplicates) / (time.perf_counter() - start)
     found = found_pairs(duplicates)
     hits = truth & found
-    precision, recall, f1 = scores(truth, found)
+    precision, recall, f1 = pair_scores(truth, found)
     grouped = grouped_pairs(duplicates)
     print(f"\n### {label}: {len(rows)} images, {len(truth)} duplicate pairs, {len(found)} found")
     print("| precision | recall | F1 | groups: P / R / F1 | img/s |\n|---|---|---|---|---|")
-    group_scores = " / ".join(f"{x:.4f}" for x in scores(truth, grouped))
+    group_scores = " / ".join(f"{x:.4f}" for x in pair_scores(truth, grouped))
     print(f"| {precision:.4f} | {recall:.4f} | {f1:.4f} | {group_scores} | {speed:.1f} |")
     transform = {name: row["transform"] for name, row in rows.items()}
     every = recall_by(truth, hits, transform)

@@ -75,8 +75,7 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
     alpha = rgba.getchannel("A")
     graphic = size <= TINY or int(np.asarray(alpha).min()) < 255
     content = rgba.crop(alpha.getbbox() or (0, 0, *rgba.size)) if graphic else rgba
-    pixels = np.asarray(content).reshape(-1, 4)
-    visible = pixels[pixels[:, 3] > 127, :3]
+    visible = _visible(content)
     backgrounds = []
     for colour in ((255, 255, 255, 255), (0, 0, 0, 255)):
         backdrop = Image.new("RGBA", content.size, colour)
@@ -103,8 +102,7 @@ def hues(path: str | os.PathLike[str]) -> Hues | None:
     sample = _sample(path)
     if sample is None:
         return None
-    pixels = np.asarray(sample[1]).reshape(-1, 4)
-    return hue_histogram(pixels[pixels[:, 3] > 127, :3])
+    return hue_histogram(_visible(sample[1]))
 
 
 def _sample(path: str | os.PathLike[str]) -> tuple[int, Image.Image] | None:
@@ -118,6 +116,12 @@ def _sample(path: str | os.PathLike[str]) -> tuple[int, Image.Image] | None:
     if max(rgba.size) > SAMPLE:
         rgba.thumbnail((SAMPLE, SAMPLE), Image.Resampling.BOX)
     return size, rgba
+
+
+def _visible(rgba: Image.Image) -> np.ndarray:
+    """The ``N x 3`` colours of the pixels at least half opaque: those a viewer shows."""
+    pixels = np.asarray(rgba).reshape(-1, 4)
+    return pixels[pixels[:, 3] > 127, :3]
 
 
 def histogram(rgb: np.ndarray, levels: int) -> np.ndarray:
