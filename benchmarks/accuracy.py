@@ -26,6 +26,7 @@ from imagededup.methods import CNN, AHash, DHash, PDQHash, PHash, WHash
 PEER = Path(__file__).parent / "peers" / "imagededup033.py"
 METHODS = {
     "cnn": lambda: CNN(verbose=False),
+    "cnn_rotation": lambda: CNN(model="sscd_distilled", verbose=False),
     "cnn_fast": lambda: CNN(model="sscd_distilled_fast", verbose=False),
     "sscd": lambda: CNN(model="sscd", verbose=False),
     "phash": lambda: PHash(verbose=False),

@@ -174,7 +174,9 @@ def main() -> None:
     parser.add_argument("folders", nargs="+", type=Path)
     parser.add_argument("--imagededup-python", help="python of a venv with imagededup 0.3.3")
     parser.add_argument("--immaculate", help="immaculate 0.3.0 executable")
-    parser.add_argument("--models", default="sscd_distilled,sscd_distilled_fast")
+    parser.add_argument(
+        "--models", default="sscd_distilled_crops,sscd_distilled,sscd_distilled_fast"
+    )
     parser.add_argument("--backends", default="openvino,onnxruntime")
     parser.add_argument("--repeat", type=int, default=1, help="rounds (default: 1)")
     args = parser.parse_args()

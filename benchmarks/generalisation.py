@@ -1,6 +1,6 @@
 """Accuracy on sets the defaults were not tuned on, per half, with the speed of the same run.
 
-Usage: python benchmarks/generalisation.py SET [SET ...] [--model sscd_distilled]
+Usage: python benchmarks/generalisation.py SET [SET ...] [--model NAME]
                                            [--threshold T] [--cache FILE]
 
 A SET is a folder built by ``benchmarks/sets/*.py`` (``tune/`` and ``report/`` halves) or one
@@ -32,7 +32,7 @@ from accuracy import found_pairs, pair_scores, true_pairs
 from imagededup.groups import groups_from_map
 from imagededup.methods import CNN
 from imagededup.models.onnx import OnnxModelSpec
-from imagededup.models.registry import model_spec
+from imagededup.models.registry import DEFAULT_MODEL, model_spec
 
 Pair = tuple[str, str]
 
@@ -124,7 +124,7 @@ def compare_speed(model: str, folder: Path, against: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", type=Path)
-    parser.add_argument("--model", default="sscd_distilled")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--cache", type=Path)
     parser.add_argument(

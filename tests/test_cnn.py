@@ -302,6 +302,23 @@ def test_num_sim_workers_is_accepted_and_ignored(cnn, photo_dir):
         cnn.find_duplicates_to_remove(encoding_map=encodings, num_sim_workers=4, outfile=False)
 
 
+def test_default_model_finds_copies_cut_to_half_a_side(cnn, tmp_path):
+    # the default's centre-half view: crops to 45-50% of each side (a fifth to a quarter of the
+    # photo) still match their original, which the previous default (no such view) missed
+    for name in ("chelsea", "coffee", "rocket"):
+        with Image.open(EXAMPLES / f"{name}.jpg") as photo:
+            photo.save(tmp_path / f"{name}.jpg")
+            w, h = photo.size
+            for side in (0.45, 0.5):
+                box = (int(w * 0.1), int(h * 0.2), int(w * (0.1 + side)), int(h * (0.2 + side)))
+                photo.crop(box).save(tmp_path / f"{name}_cut{int(side * 100)}.jpg", quality=90)
+    found = cnn.find_duplicates(image_dir=tmp_path)
+    for name in ("chelsea", "coffee", "rocket"):
+        assert sorted(found[f"{name}.jpg"]) == [f"{name}_cut45.jpg", f"{name}_cut50.jpg"]
+    previous = CNN(model="sscd_distilled", verbose=False).find_duplicates(image_dir=tmp_path)
+    assert sum(map(len, previous.values())) < sum(map(len, found.values()))
+
+
 def test_crops_model_embeds_a_centre_view_and_finds_the_cropped_copy(photo_dir):
     crops = CNN(model="sscd_distilled_crops", verbose=False)
     assert crops.encoder.view_count == 3  # the image, the 25-degree view, the centre half

@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from imagededup.groups import groups_from_map
 from imagededup.methods import CNN
+from imagededup.models.registry import DEFAULT_MODEL
 
 SUFFIXES = {".png", ".gif", ".jpg", ".jpeg"}
 CELL = 110
@@ -95,7 +96,7 @@ def main() -> None:
     judging.add_argument("target", type=Path)
     judging.add_argument("sheets", type=Path)
     judging.add_argument("--sample", type=int, default=50)
-    judging.add_argument("--model", default="sscd_distilled")
+    judging.add_argument("--model", default=DEFAULT_MODEL)
     args = parser.parse_args()
     if args.command == "copy":
         copy(args.target, args.count)

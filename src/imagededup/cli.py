@@ -109,6 +109,7 @@ METHODS: dict[str, Method] = {
     "cnn": _cnn(DEFAULT_MODEL),
     "cnn-fast": _cnn("sscd_distilled_fast"),
     "cnn-crops": _cnn("sscd_distilled_crops"),
+    "cnn-rotation": _cnn("sscd_distilled"),
     "sscd": _cnn("sscd"),
     "phash": _hash(PHash),
     "dhash": _hash(DHash),
