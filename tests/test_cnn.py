@@ -319,6 +319,21 @@ def test_default_model_finds_copies_cut_to_half_a_side(cnn, tmp_path):
     assert sum(map(len, previous.values())) < sum(map(len, found.values()))
 
 
+def test_an_encoding_map_of_the_previous_default_is_searched_with_a_warning(photo_dir, caplog):
+    previous = CNN(model="sscd_distilled", verbose=False)
+    encodings = previous.encode_images(photo_dir)
+    assert next(iter(encodings.values())).shape == (1024,)
+    with caplog.at_level("WARNING", logger="imagededup"):
+        plain = CNN(verbose=False).find_duplicates(encoding_map=encodings)
+    assert "vectors of length 1024, not sscd_distilled_crops's 1536" in caplog.text
+    assert set(plain) == set(encodings)  # still an answer, as plain cosine similarities
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="imagededup"):
+        own = previous.find_duplicates(encoding_map=encodings)
+    assert "vectors of length" not in caplog.text
+    assert own == previous.find_duplicates(image_dir=photo_dir)
+
+
 def test_crops_model_embeds_a_centre_view_and_finds_the_cropped_copy(photo_dir):
     crops = CNN(model="sscd_distilled_crops", verbose=False)
     assert crops.encoder.view_count == 3  # the image, the 25-degree view, the centre half

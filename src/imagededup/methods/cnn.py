@@ -11,7 +11,7 @@ from imagededup.features import Encoded, encode_files
 from imagededup.heap import return_freed_memory
 from imagededup.images.discover import Listing
 from imagededup.index import Index
-from imagededup.methods.base import Finder, PathLike, Query
+from imagededup.methods.base import Finder, PathLike, Query, logger
 from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, background, load_encoder
 from imagededup.results import DuplicateMap, saved
@@ -194,6 +194,16 @@ class CNN(Finder[np.ndarray]):
 
     def _pairs(self, codes: np.ndarray, threshold: float) -> Pairs:
         views = self.view_count(codes)
+        if self.encoder.dim is not None and codes.shape[1] != self.encoder.dim:
+            logger.warning(
+                "vectors of length %d, not %s's %d: searched as plain cosine similarities, "
+                "without its views, normalisation or threshold's calibration; search them with "
+                "the model that made them (1024: CNN(model='sscd_distilled'), the default "
+                "before 2026-12-02)",
+                codes.shape[1],
+                self.encoder.name,
+                self.encoder.dim,
+            )
         return duplicate_pairs(codes, threshold, views, background=self.background(codes))
 
     def _matches(
