@@ -39,14 +39,14 @@ BUILTIN_MODELS: dict[str, dict] = {
         "view_size": 192,
     },
     # The default since 2026-12-02: a centre-half view besides the 25-degree one, for strongly
-    # cropped copies. At 0.63, photos reporting half recall 0.555 -> 0.640, wide 0.962 -> 0.975,
-    # dev set F1 0.976 -> 0.984 (benchmarks/generalisation.py), for 1.17-1.26x the encoding
-    # time.
+    # cropped copies, both at 160 px. At 0.63, photos reporting half recall 0.555 -> 0.639, wide
+    # 0.962 -> 0.980, dev set F1 0.976 -> 0.986 (benchmarks/generalisation.py), for 1.17x the
+    # encoding time on the dev set (views at 176 px: no more accurate, 1.21x).
     "sscd_distilled_crops": {
         "input_size": 256,
         "default_threshold": 0.63,
         "views": (25.0, (0.0, 0.5)),
-        "view_size": 176,
+        "view_size": 160,
     },
     "sscd_distilled_fast": {"input_size": 256, "default_threshold": 0.66},
     "sscd": {"input_size": 224, "default_threshold": 0.64, "views": (25.0,), "view_size": 192},
