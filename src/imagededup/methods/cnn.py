@@ -160,7 +160,11 @@ class CNN(Finder[np.ndarray]):
 
     def view_count(self, vectors: np.ndarray) -> int:
         """Views per vector: the model's for its own vectors, 1 for any other encoding map."""
-        return self.encoder.view_count if vectors.shape[1] == self.encoder.dim else 1
+        return self.encoder.view_count if self._own(vectors) else 1
+
+    def _own(self, vectors: np.ndarray) -> bool:
+        """Whether the vectors have this model's length (so its views and background apply)."""
+        return self.encoder.dim is not None and vectors.shape[1] == self.encoder.dim
 
     def _encode_one(self, source: Path | np.ndarray) -> np.ndarray:
         """Features of one image, shape ``(1, D)`` as imagededup 0.3.3 returned them."""
@@ -188,18 +192,18 @@ class CNN(Finder[np.ndarray]):
     def background(self, vectors: np.ndarray) -> np.ndarray | None:
         """The shipped background of the normalisation (``models.registry.background``) for
         this model's own vectors; None for other vectors or models without one."""
-        if self._name is None or vectors.shape[1] != self.encoder.dim:
+        if self._name is None or not self._own(vectors):
             return None
         return background(self._name)
 
     def _pairs(self, codes: np.ndarray, threshold: float) -> Pairs:
         views = self.view_count(codes)
-        if self.encoder.dim is not None and codes.shape[1] != self.encoder.dim:
+        if self.encoder.dim is not None and not self._own(codes):  # dim None: length unknown
             logger.warning(
-                "vectors of length %d, not %s's %d: searched as plain cosine similarities, "
-                "without its views, normalisation or threshold's calibration; search them with "
-                "the model that made them (1024: CNN(model='sscd_distilled'), the default "
-                "before 2026-12-02)",
+                "vectors of length %d, not %s's %d: searched as whole vectors, without this "
+                "model's views or background, at a threshold calibrated for its own; search "
+                "them with the model that made them (1024: CNN(model='sscd_distilled'), the "
+                "default before 2026-12-02)",
                 codes.shape[1],
                 self.encoder.name,
                 self.encoder.dim,
