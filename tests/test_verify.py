@@ -13,7 +13,7 @@ from imagededup.images.decode import load_views
 from imagededup.images.views import centre, view_parts
 from imagededup.methods import CNN
 from imagededup.search.drawing import Drawings, drawing, hues
-from imagededup.search.graphics import one_asset_odds
+from imagededup.search.graphics import classifier, one_asset_odds, pair_features
 from imagededup.search.pairs import Pairs
 from imagededup.search.verify import mirror_images, recoloured, verified, without_chains
 from tests.conftest import EXAMPLES, original
@@ -66,6 +66,38 @@ def test_the_same_drawing_at_another_size_passes(files):
 def test_a_mirrored_or_recoloured_drawing_fails_even_when_the_cnn_is_sure(files, other):
     assert drawing(files[other]).graphic
     assert not one_asset(files["arrow128"], files[other], 0.95)
+
+
+def punched(image: Image.Image, radius: int) -> Image.Image:
+    """``image`` with a transparent hole of ``radius`` px at its centre."""
+    out = image.copy()
+    x, y = out.width // 2, out.height // 2
+    ImageDraw.Draw(out).ellipse([x - radius, y - radius, x + radius, y + radius], fill=(0, 0, 0, 0))
+    return out
+
+
+def test_a_reshaped_drawing_of_one_size_fails_where_the_classifier_alone_accepts_it(tmp_path):
+    """An icon set draws each asset once per size: two drawings of one size whose shapes
+    differ are two assets, even when the classifier of their grids accepts the pair."""
+    arrow128, arrow32 = tmp_path / "arrow128.png", tmp_path / "arrow32.png"
+    arrow(128, (200, 40, 40)).save(arrow128)
+    arrow(32, (200, 40, 40)).save(arrow32)
+    cut = tmp_path / "cut128.png"
+    punched(arrow(128, (200, 40, 40)), 8).save(cut)
+    pair = Pairs(np.array([0]), np.array([1]), np.array([0.95], np.float32))
+    features = pair_features(pair, Drawings([arrow128, cut]), 0.65)
+    assert classifier().accepts(features)[0]  # the grids alone would call it one asset
+    assert not one_asset(arrow128, cut, 0.95)
+    assert one_asset(arrow32, cut, 0.95)  # another size: redrawn, the classifier decides
+
+
+@pytest.mark.parametrize(("suffix", "options"), [(".gif", {}), (".webp", {"quality": 50})])
+def test_a_copy_of_one_size_in_another_format_passes(tmp_path, suffix, options):
+    original_file, copy = tmp_path / "arrow.png", tmp_path / f"arrow{suffix}"
+    arrow(128, (200, 40, 40)).save(original_file)
+    arrow(128, (200, 40, 40)).save(copy, **options)
+    assert drawing(copy).size == drawing(original_file).size
+    assert one_asset(original_file, copy, 0.9)
 
 
 def test_only_pairs_with_a_graphic_are_checked(files):

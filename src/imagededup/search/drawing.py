@@ -31,6 +31,9 @@ HUES = 36
 """Bins of the hue histogram (10 degrees each)."""
 SAMPLE = 64
 """Files are read at most this size (px) for the checks."""
+DRAWN = 64
+"""Alpha from which a pixel counts as drawn in a ``Support``: a quarter opaque, so the grey,
+half-transparent strokes of symbolic icons count (a GIF written by Pillow keeps them)."""
 OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK", "YCbCr", "I", "I;16", "F"})
 """Modes without an alpha channel: such a file is a graphic only if small or transparent."""
 
@@ -45,12 +48,39 @@ class Hues:
 
 
 @dataclass(frozen=True)
+class Support:
+    """Which pixels of an image's sample (at most ``SAMPLE`` px, whole frame) are drawn (alpha at
+    least ``DRAWN``) and which empty (alpha 0), as bits packed along rows (``np.packbits``).
+    Re-encoding keeps both apart: no drawn pixel of the graphics of benchmarks/sets/graphics.py
+    becomes empty when saved as GIF or WebP; cut to 32 colours, 2 in 999 lose some."""
+
+    shape: tuple[int, int]
+    drawn: np.ndarray
+    empty: np.ndarray
+
+    @classmethod
+    def of(cls, alpha: np.ndarray) -> Support:
+        """The support of an alpha channel (``H x W`` uint8)."""
+        return cls(alpha.shape, np.packbits(alpha >= DRAWN), np.packbits(alpha == 0))
+
+    def conflict(self, other: Support) -> float | None:
+        """Share of the pixels drawn in either image that are empty in the other (None when
+        the samples differ in shape or either has no empty pixel, so nothing can be told)."""
+        if self.shape != other.shape or not self.empty.any() or not other.empty.any():
+            return None
+        clash = (self.drawn & other.empty) | (other.drawn & self.empty)
+        union = np.unpackbits(self.drawn | other.drawn).sum()
+        return float(np.unpackbits(clash).sum()) / max(int(union), 1)
+
+
+@dataclass(frozen=True)
 class Drawing:
     """A file's content for the checks: whether it is a graphic, its colour histograms (one per
     ``LEVELS``, summing to 1), its ``GRIDS`` grids on white and on black (``G x G x 3``) and of
     alpha (``G x G``), as uint8 (the reduction's own values, 4x smaller than floats), and the
-    log aspect ratio of its content, and, for a photo, its ``Hues`` (a graphic's pairs are
-    the classifier's to decide, so its hues are never computed)."""
+    log aspect ratio of its content, its decoded size and ``Support``, and, for a photo, its
+    ``Hues`` (a graphic's pairs are the classifier's to decide, so its hues are never
+    computed)."""
 
     graphic: bool
     colours: tuple[np.ndarray, ...]
@@ -58,6 +88,8 @@ class Drawing:
     on_black: tuple[np.ndarray, ...]
     alpha: tuple[np.ndarray, ...]
     aspect: float
+    size: tuple[int, int]
+    support: Support
     hues: Hues | None
 
     @property
@@ -73,7 +105,7 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
         return None
     size, rgba = sample
     alpha = rgba.getchannel("A")
-    graphic = size <= TINY or int(np.asarray(alpha).min()) < 255
+    graphic = max(size) <= TINY or int(np.asarray(alpha).min()) < 255
     content = rgba.crop(alpha.getbbox() or (0, 0, *rgba.size)) if graphic else rgba
     visible = _visible(content)
     backgrounds = []
@@ -92,6 +124,8 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
         on_black=grids(backgrounds[1]),
         alpha=grids(content.getchannel("A")),
         aspect=float(np.log(content.size[0] / content.size[1])),
+        size=size,
+        support=Support.of(np.asarray(alpha)),
         hues=None if graphic else hue_histogram(visible),
     )
 
@@ -105,11 +139,12 @@ def hues(path: str | os.PathLike[str]) -> Hues | None:
     return hue_histogram(_visible(sample[1]))
 
 
-def _sample(path: str | os.PathLike[str]) -> tuple[int, Image.Image] | None:
-    """The file's longest side and its pixels as RGBA at most ``SAMPLE`` px (None: unreadable)."""
+def _sample(path: str | os.PathLike[str]) -> tuple[tuple[int, int], Image.Image] | None:
+    """The file's decoded size and its pixels as RGBA at most ``SAMPLE`` px (None: unreadable).
+    The size is the file's own unless a JPEG was drafted or a huge image reduced on decoding."""
     try:
         with open_image(path, SAMPLE) as image:
-            size = max(image.size)
+            size = image.size
             rgba = image.convert("RGBA")
     except (DecodeError, OSError, ValueError, SyntaxError):
         return None
