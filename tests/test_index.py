@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 
 import numpy as np
 import pytest
+from PIL import ImageOps
 
 from imagededup.index import Index
 from imagededup.methods import CNN
 from imagededup.search import approximate_similar_pairs, similar_pairs
 from imagededup.vectors import normalize
 from tests.conftest import EXAMPLES
+from tests.test_verify import arrow
 
 
 @pytest.fixture
@@ -119,3 +123,70 @@ def test_approximate_search_recall_against_exact():
 def test_index_forced_approximate_gives_same_small_result(cnn, collection, incoming):
     index = Index(cnn, approximate=True).add(image_dir=collection)
     assert index.search(image_dir=incoming) == EXPECTED
+
+
+@pytest.fixture
+def drawings(tmp_path):
+    """A reference arrow and, to search, the same arrow at another size and its mirror image."""
+    reference, new = tmp_path / "reference", tmp_path / "new"
+    reference.mkdir()
+    new.mkdir()
+    arrow(128, (200, 40, 40)).save(reference / "arrow.png")
+    arrow(32, (200, 40, 40)).save(new / "arrow32.png")
+    ImageOps.mirror(arrow(128, (200, 40, 40))).save(new / "mirror.png")
+    return reference, new
+
+
+def test_an_index_checks_its_matches_by_their_pixels_after_saving_too(cnn, drawings, tmp_path):
+    """The CNN matches an arrow with its mirror image; as in a search of one collection, the
+    graphics check drops that match and keeps the arrow at another size."""
+    reference, new = drawings
+    raw = cnn.encode_images(reference)["arrow.png"] @ cnn.encode_images(new)["mirror.png"]
+    assert raw > 0.3  # the CNN alone would match the mirror image at this threshold
+    expected = {"arrow32.png": ["arrow.png"], "mirror.png": []}
+    index = Index(cnn).add(image_dir=reference)
+    assert index.search(image_dir=new, min_similarity_threshold=0.3) == expected
+    index.save(tmp_path / "ref.npz")
+    loaded = Index.load(tmp_path / "ref.npz", cnn)
+    assert loaded.search(image_dir=new, min_similarity_threshold=0.3) == expected
+    mapped = Index(cnn).add(encoding_map=cnn.encode_images(reference))  # files remembered
+    assert mapped.search(encoding_map=cnn.encode_images(new), min_similarity_threshold=0.3) == (
+        expected
+    )
+
+
+def rewritten(path, **changes):
+    """``path`` (a saved index) with some of its arrays replaced (None: removed)."""
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data}
+    for key, value in changes.items():
+        if value is None:
+            arrays.pop(key)
+        else:
+            arrays[key] = np.array(value)
+    with path.open("wb") as handle:
+        np.savez(handle, **arrays)
+    return path
+
+
+def test_an_index_without_files_is_searched_unchecked(cnn, drawings, tmp_path):
+    """A version 1 index (no files), or one whose files are gone or are not regular files (a
+    FIFO would block a read), keeps the CNN's matches instead of failing or hanging."""
+    reference, new = drawings
+    saved = Index(cnn).add(image_dir=reference).save(tmp_path / "ref.npz")
+    old = rewritten(saved, paths=None, meta=json.dumps({"format": 1, "model": cnn.model_id}))
+    unchecked = {"arrow32.png": ["arrow.png"], "mirror.png": ["arrow.png"]}
+    assert Index.load(old, cnn).search(image_dir=new, min_similarity_threshold=0.3) == unchecked
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    crafted = Index(cnn).add(image_dir=reference).save(tmp_path / "crafted.npz")
+    rewritten(crafted, paths=json.dumps([str(fifo)]))
+    found = Index.load(crafted, cnn).search(image_dir=new, min_similarity_threshold=0.3)
+    assert found == unchecked
+
+
+@pytest.mark.parametrize("paths", [json.dumps([]), json.dumps([1]), json.dumps({"a": 1})])
+def test_a_saved_index_with_a_bad_file_list_is_refused(cnn, collection, tmp_path, paths):
+    saved = Index(cnn).add(image_dir=collection).save(tmp_path / "ref.npz")
+    with pytest.raises(ValueError, match="file list"):
+        Index.load(rewritten(saved, paths=paths), cnn)

@@ -1,7 +1,9 @@
 """A reference collection of image embeddings to check new images against, saved as one file.
 
 Build it once (``add`` a folder or an encoding map), ``save`` it, ``load`` it later and
-``search`` new images without encoding the collection again.
+``search`` new images without encoding the collection again. The index keeps the file of each
+vector it knows, so a search checks its matches by their pixels as a search of one collection
+does (``search.verify``: graphics decided by the classifier, recoloured photos dropped).
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ import numpy as np
 from imagededup.results import DuplicateMap, match_map
 from imagededup.search.copies import CopyIndex
 from imagededup.search.pairs import Pairs
+from imagededup.search.sources import Sources
+from imagededup.search.verify import verified
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version 2 adds the files of the vectors; version 1 files load without them (unchecked)."""
 PathLike = str | os.PathLike[str]
 
 
@@ -42,6 +47,9 @@ class Embedder(Protocol):
 
     def background(self, vectors: np.ndarray) -> np.ndarray | None: ...
 
+    @property
+    def sources(self) -> Sources: ...
+
 
 class Index:
     """Named, unit-length embeddings of one model, searchable by cosine similarity.
@@ -56,6 +64,8 @@ class Index:
         self.approximate = approximate
         self.names: list[str] = []
         self.vectors = np.empty((0, 0), np.float32)
+        self.paths: list[str | None] = []
+        """The absolute file of each vector, None where unknown (then its matches go unchecked)."""
         self._search: CopyIndex | None = None
 
     def __len__(self) -> int:
@@ -71,6 +81,7 @@ class Index:
         names, vectors = self.cnn.matrix(image_dir, encoding_map, recursive)
         if len(names) == 0:
             return self
+        paths = self._files(image_dir, names, vectors)
         if len(self.names) and vectors.shape[1] != self.vectors.shape[1]:
             raise ValueError(
                 f"vectors of length {vectors.shape[1]} cannot join an index of length"
@@ -82,7 +93,10 @@ class Index:
         merged = self.vectors if len(self.names) else np.empty((0, vectors.shape[1]), np.float32)
         merged = np.concatenate([merged, vectors[fresh]])
         merged[[position[names[k]] for k in stale]] = vectors[stale]
+        for k in stale:
+            self.paths[position[names[k]]] = paths[k]
         self.names += [names[k] for k in fresh]
+        self.paths += [paths[k] for k in fresh]
         self.vectors = merged
         self._search = None
         return self
@@ -107,10 +121,33 @@ class Index:
             backdrop = self.cnn.background(self.vectors)
             self._search = CopyIndex(self.vectors, views, self.approximate, backdrop)
         pairs = self._search.match(vectors, threshold, self.cnn.view_count(vectors))
-        return match_map(names, self.names, pairs, scores)
+        queries = self._files(image_dir, names, vectors)
+        return match_map(names, self.names, self._checked(pairs, queries, threshold), scores)
+
+    def _files(
+        self, image_dir: PathLike | None, names: list[str], vectors: np.ndarray
+    ) -> list[str | None]:
+        """The absolute file of each of ``names``: in ``image_dir``, or the file the CNN
+        encoded each vector of an encoding map from in this process (None if it did not)."""
+        if image_dir is not None:
+            return [os.path.abspath(Path(image_dir) / name) for name in names]
+        return [
+            None if path is None else os.path.abspath(path)
+            for path in self.cnn.sources.paths(vectors)
+        ]
+
+    def _checked(self, pairs: Pairs, queries: list[str | None], threshold: float) -> Pairs:
+        """The ``(query, indexed)`` pairs that pass ``verified``; a pair with a file that is
+        unknown, gone or not a regular file (a saved index is untrusted input) is kept."""
+        files = [p if p is not None and os.path.isfile(p) else None for p in queries + self.paths]
+        offset = len(queries)
+        kept, _ = verified(
+            Pairs(pairs.first, pairs.second + offset, pairs.scores), files, threshold
+        )
+        return Pairs(kept.first, kept.second - offset, kept.scores)
 
     def save(self, path: PathLike) -> Path:
-        """Write names, vectors and the model's id to ``path`` (a ``.npz`` file)."""
+        """Write names, vectors, their files and the model's id to ``path`` (a ``.npz`` file)."""
         meta = {"format": FORMAT_VERSION, "model": self.cnn.model_id}
         path = Path(path)
         with path.open("wb") as handle:
@@ -118,6 +155,7 @@ class Index:
                 handle,
                 vectors=self.vectors,
                 names=np.array(json.dumps(self.names)),
+                paths=np.array(json.dumps(self.paths)),
                 meta=np.array(json.dumps(meta)),
             )
         return path
@@ -128,7 +166,7 @@ class Index:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"]))
             index = cls(cnn, approximate)
-            if meta.get("format") != FORMAT_VERSION:
+            if meta.get("format") not in (1, FORMAT_VERSION):
                 raise ValueError(f"{path}: index format {meta.get('format')}, not {FORMAT_VERSION}")
             if meta["model"] != index.cnn.model_id:
                 raise ValueError(
@@ -137,4 +175,10 @@ class Index:
                 )
             index.names = json.loads(str(data["names"]))
             index.vectors = np.array(data["vectors"], dtype=np.float32)
+            paths = json.loads(str(data["paths"])) if "paths" in data else [None] * len(index)
+        if not isinstance(paths, list) or len(paths) != len(index):
+            raise ValueError(f"{path}: its file list does not match its {len(index)} names")
+        if not all(p is None or isinstance(p, str) for p in paths):
+            raise ValueError(f"{path}: its file list holds something other than paths")
+        index.paths = paths
         return index
