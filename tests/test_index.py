@@ -185,8 +185,22 @@ def test_an_index_without_files_is_searched_unchecked(cnn, drawings, tmp_path):
     assert found == unchecked
 
 
-@pytest.mark.parametrize("paths", [json.dumps([]), json.dumps([1]), json.dumps({"a": 1})])
-def test_a_saved_index_with_a_bad_file_list_is_refused(cnn, collection, tmp_path, paths):
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"paths": json.dumps([])}, "file list does not match"),
+        ({"paths": json.dumps([1, 2, 3])}, "something other than paths"),
+        ({"paths": json.dumps({"a": 1})}, "file list does not match"),
+        ({"paths": "[not json"}, "not an index"),
+        ({"names": json.dumps(["a.jpg"])}, "vectors for 1 names"),
+        ({"names": json.dumps([1, 2, 3])}, "names are not"),
+        ({"meta": json.dumps([1])}, "index format"),
+        ({"meta": None}, "not an index"),
+    ],
+)
+def test_a_crafted_index_file_is_refused_with_its_reason(
+    cnn, collection, tmp_path, changes, message
+):
     saved = Index(cnn).add(image_dir=collection).save(tmp_path / "ref.npz")
-    with pytest.raises(ValueError, match="file list"):
-        Index.load(rewritten(saved, paths=paths), cnn)
+    with pytest.raises(ValueError, match=message):
+        Index.load(rewritten(saved, **changes), cnn)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -138,8 +139,9 @@ class Index:
 
     def _checked(self, pairs: Pairs, queries: list[str | None], threshold: float) -> Pairs:
         """The ``(query, indexed)`` pairs that pass ``verified``; a pair with a file that is
-        unknown, gone or not a regular file (a saved index is untrusted input) is kept."""
-        files = [p if p is not None and os.path.isfile(p) else None for p in queries + self.paths]
+        unknown, gone or not a non-empty regular file is kept (a saved index is untrusted
+        input: a FIFO, a device or a /proc file, all of size 0, could block a read)."""
+        files = [p if p is not None and _plain_file(p) else None for p in queries + self.paths]
         offset = len(queries)
         kept, _ = verified(
             Pairs(pairs.first, pairs.second + offset, pairs.scores), files, threshold
@@ -162,23 +164,42 @@ class Index:
 
     @classmethod
     def load(cls, path: PathLike, cnn: Embedder, approximate: bool | None = None) -> Index:
-        """Read an index written by ``save``; refuses one made with another model than ``cnn``'s."""
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            index = cls(cnn, approximate)
-            if meta.get("format") not in (1, FORMAT_VERSION):
-                raise ValueError(f"{path}: index format {meta.get('format')}, not {FORMAT_VERSION}")
-            if meta["model"] != index.cnn.model_id:
-                raise ValueError(
-                    f"{path} was built with model {meta['model']!r},"
-                    f" not {index.cnn.model_id!r}: pass CNN(model=...) of that model"
-                )
-            index.names = json.loads(str(data["names"]))
-            index.vectors = np.array(data["vectors"], dtype=np.float32)
-            paths = json.loads(str(data["paths"])) if "paths" in data else [None] * len(index)
-        if not isinstance(paths, list) or len(paths) != len(index):
-            raise ValueError(f"{path}: its file list does not match its {len(index)} names")
+        """Read an index written by ``save``; refuses one made with another model than ``cnn``'s,
+        and any file whose parts do not fit together (it is untrusted input)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                names = json.loads(str(data["names"]))
+                vectors = np.array(data["vectors"], dtype=np.float32)
+                paths = json.loads(str(data["paths"])) if "paths" in data else None
+        except (KeyError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not an index written by Index.save ({exc})") from exc
+        if not isinstance(meta, dict) or meta.get("format") not in (1, FORMAT_VERSION):
+            found = meta.get("format") if isinstance(meta, dict) else meta
+            raise ValueError(f"{path}: index format {found!r}, not {FORMAT_VERSION}")
+        index = cls(cnn, approximate)
+        if meta.get("model") != index.cnn.model_id:
+            raise ValueError(
+                f"{path} was built with model {meta.get('model')!r},"
+                f" not {index.cnn.model_id!r}: pass CNN(model=...) of that model"
+            )
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise ValueError(f"{path}: its names are not a list of file names")
+        if vectors.ndim != 2 or len(vectors) != len(names):
+            raise ValueError(f"{path}: {vectors.shape} vectors for {len(names)} names")
+        paths = [None] * len(names) if paths is None else paths
+        if not isinstance(paths, list) or len(paths) != len(names):
+            raise ValueError(f"{path}: its file list does not match its {len(names)} names")
         if not all(p is None or isinstance(p, str) for p in paths):
             raise ValueError(f"{path}: its file list holds something other than paths")
-        index.paths = paths
+        index.names, index.vectors, index.paths = names, vectors, paths
         return index
+
+
+def _plain_file(path: str) -> bool:
+    """Whether ``path`` is a regular file with some bytes (following symlinks)."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):  # ValueError: a NUL byte in a crafted path
+        return False
+    return stat.S_ISREG(status.st_mode) and status.st_size > 0
