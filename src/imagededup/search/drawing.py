@@ -63,15 +63,6 @@ class Support:
         """The support of an alpha channel (``H x W`` uint8)."""
         return cls(alpha.shape, np.packbits(alpha >= DRAWN), np.packbits(alpha == 0))
 
-    def conflict(self, other: Support) -> float | None:
-        """Share of the pixels drawn in either image that are empty in the other (None when
-        the samples differ in shape or either has no empty pixel, so nothing can be told)."""
-        if self.shape != other.shape or not self.empty.any() or not other.empty.any():
-            return None
-        clash = (self.drawn & other.empty) | (other.drawn & self.empty)
-        union = np.unpackbits(self.drawn | other.drawn).sum()
-        return float(np.unpackbits(clash).sum()) / max(int(union), 1)
-
 
 @dataclass(frozen=True)
 class Drawing:

@@ -106,41 +106,29 @@ def one_asset_odds(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray
     """For each pair found at ``threshold`` (both files readable), the classifier's log-odds
     that it is one asset, less its cut: one asset from 0; minus infinity for two drawings of
     one size whose shapes differ (``MAX_CONFLICT``)."""
-    odds = classifier().log_odds(pair_features(pairs, read, threshold)) - classifier().cut
-    reshaped = [
-        _reshaped(cast(Drawing, read(i)), cast(Drawing, read(j)))
-        for i, j in zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)
-    ]
-    return np.where(np.array(reshaped, bool), -np.inf, odds)
-
-
-def _reshaped(a: Drawing, b: Drawing) -> bool:
-    """Whether ``a`` and ``b`` are of one size and more than ``MAX_CONFLICT`` of their drawn
-    pixels are empty in the other (two assets of one icon set, such as a status icon and its
-    partial mirror image)."""
-    if a.size != b.size:
-        return False
-    conflict = a.support.conflict(b.support)
-    return conflict is not None and conflict > MAX_CONFLICT
+    if len(pairs) == 0:
+        return np.zeros(0)
+    table, first, second = _tabled(pairs, read)
+    margins = pairs.scores.astype(np.float32) - np.float32(threshold)
+    odds = classifier().log_odds(table.features(first, second, margins)) - classifier().cut
+    return np.where(table.reshaped(first, second), -np.inf, odds)
 
 
 def pair_features(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:
     """The ``FEATURES`` of each pair (rows) found at ``threshold``; both files readable."""
     if len(pairs) == 0:
         return np.zeros((0, len(FEATURES)), np.float32)
+    table, first, second = _tabled(pairs, read)
+    return table.features(first, second, pairs.scores.astype(np.float32) - np.float32(threshold))
+
+
+def _tabled(pairs: Pairs, read: Drawings) -> tuple[_Table, np.ndarray, np.ndarray]:
+    """The drawings of the files in ``pairs`` as a ``_Table``, and each pair's two rows."""
     files, rows = np.unique(np.concatenate([pairs.first, pairs.second]), return_inverse=True)
     drawings = [read(i) for i in files.tolist()]
     if any(d is None for d in drawings):
-        raise ValueError("pair_features needs both files of every pair readable")
-    table = _Table(cast(list[Drawing], drawings))
-    first, second = rows[: len(pairs)], rows[len(pairs) :]
-    margins = pairs.scores.astype(np.float32) - np.float32(threshold)
-    return np.concatenate(
-        [
-            table.features(first[s], second[s], margins[s])
-            for s in (slice(k, k + CHUNK) for k in range(0, len(pairs), CHUNK))
-        ]
-    )
+        raise ValueError("the pixel checks need both files of every pair readable")
+    return _Table(cast(list[Drawing], drawings)), rows[: len(pairs)], rows[len(pairs) :]
 
 
 class _Table:
@@ -153,9 +141,37 @@ class _Table:
         self.alpha = [np.stack([d.alpha[k] for d in drawings]) for k in range(len(GRIDS))]
         self.colours = [np.stack([d.colours[k] for d in drawings]) for k in range(len(LEVELS))]
         self.aspect = np.array([d.aspect for d in drawings], np.float32)
+        self.size = np.array([d.size for d in drawings], np.int64).reshape(-1, 2)
+        self.drawn = _stacked_bits([d.support.drawn for d in drawings])
+        self.empty = _stacked_bits([d.support.empty for d in drawings])
+        self.has_empty = self.empty.any(axis=1)
 
     def features(self, a: np.ndarray, b: np.ndarray, margins: np.ndarray) -> np.ndarray:
-        """``FEATURES`` of the pairs of rows ``(a[k], b[k])``, one row per pair."""
+        """``FEATURES`` of the pairs of rows ``(a[k], b[k])``, one row per pair, ``CHUNK``
+        pairs at a time."""
+        return np.concatenate(
+            [
+                self._features(a[s], b[s], margins[s])
+                for s in (slice(k, k + CHUNK) for k in range(0, len(a), CHUNK))
+            ]
+        )
+
+    def reshaped(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether the drawings of rows ``a[k]`` and ``b[k]`` are of one size and more than
+        ``MAX_CONFLICT`` of the pixels drawn in either are empty in the other (two assets of
+        one icon set, such as a status icon and its partial mirror image); never when either
+        has no empty pixel (``drawing.Support``)."""
+        out = np.zeros(len(a), bool)
+        same = (self.size[a] == self.size[b]).all(axis=1) & self.has_empty[a] & self.has_empty[b]
+        rows = np.flatnonzero(same)
+        for s in (rows[k : k + CHUNK] for k in range(0, len(rows), CHUNK)):
+            i, j = a[s], b[s]
+            clash = _bit_count((self.drawn[i] & self.empty[j]) | (self.drawn[j] & self.empty[i]))
+            union = _bit_count(self.drawn[i] | self.drawn[j])
+            out[s] = clash > MAX_CONFLICT * np.maximum(union, 1)
+        return out
+
+    def _features(self, a: np.ndarray, b: np.ndarray, margins: np.ndarray) -> np.ndarray:
         columns = [margins]
         for k, g in enumerate(GRIDS):
             white_a, white_b = _floats(self.white[k], a), _floats(self.white[k], b)
@@ -181,6 +197,19 @@ class _Table:
         columns += [np.minimum(c[a], c[b]).sum(axis=1) for c in self.colours]
         columns.append(np.abs(self.aspect[a] - self.aspect[b]))
         return np.stack(columns, axis=1).astype(np.float32)
+
+
+def _stacked_bits(rows: list[np.ndarray]) -> np.ndarray:
+    """Packed bit rows of any lengths as one uint8 array, zero-padded to the longest."""
+    out = np.zeros((len(rows), max((len(r) for r in rows), default=0)), np.uint8)
+    for k, row in enumerate(rows):
+        out[k, : len(row)] = row
+    return out
+
+
+def _bit_count(packed: np.ndarray) -> np.ndarray:
+    """Set bits in each row of a packed uint8 array."""
+    return np.unpackbits(packed, axis=1).sum(axis=1, dtype=np.int64)
 
 
 def _floats(stack: np.ndarray, rows: np.ndarray) -> np.ndarray:
