@@ -141,8 +141,12 @@ class Index:
         """The ``(query, indexed)`` pairs that pass ``verified``; a pair with a file that is
         unknown, gone or not a non-empty regular file is kept (a saved index is untrusted
         input: a FIFO, a device or a /proc file, all of size 0, could block a read)."""
-        files = [p if p is not None and _plain_file(p) else None for p in queries + self.paths]
         offset = len(queries)
+        paired = set(pairs.first.tolist()) | set((pairs.second + offset).tolist())
+        files = [
+            path if k in paired and path is not None and _plain_file(path) else None
+            for k, path in enumerate(queries + self.paths)
+        ]  # only the files of pairs are looked at: an index may hold millions
         kept, _ = verified(
             Pairs(pairs.first, pairs.second + offset, pairs.scores), files, threshold
         )

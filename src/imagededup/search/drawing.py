@@ -54,14 +54,13 @@ class Support:
     Re-encoding keeps both apart: no drawn pixel of the graphics of benchmarks/sets/graphics.py
     becomes empty when saved as GIF or WebP; cut to 32 colours, 2 in 999 lose some."""
 
-    shape: tuple[int, int]
     drawn: np.ndarray
     empty: np.ndarray
 
     @classmethod
     def of(cls, alpha: np.ndarray) -> Support:
-        """The support of an alpha channel (``H x W`` uint8)."""
-        return cls(alpha.shape, np.packbits(alpha >= DRAWN), np.packbits(alpha == 0))
+        """The support of an alpha channel (``H x W`` uint8; files of one size give one shape)."""
+        return cls(np.packbits(alpha >= DRAWN), np.packbits(alpha == 0))
 
 
 @dataclass(frozen=True)
