@@ -1,5 +1,5 @@
 """Pairs of graphics decided from their pixels: the shipped classifier, candidates found below
-the threshold, and the one-link rule that keeps them from chaining."""
+the threshold, and the ratio test that keeps the ones it doubts only as clear best matches."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from PIL import Image, ImageOps
 from imagededup.search.drawing import Drawings
 from imagededup.search.graphics import (
     FEATURES,
+    GAP,
     SearchVectors,
     Trees,
     classifier,
-    one_link_below,
+    clear_best,
     pair_features,
 )
 from imagededup.search.pairs import Pairs
@@ -93,19 +94,41 @@ def test_unreadable_files_have_no_features(files, tmp_path):
         pair_features(pair, Drawings([files["arrow128.png"], broken]), 0.65)
 
 
-def test_below_the_threshold_a_pair_only_adds_a_file_without_a_match():
-    pairs = Pairs(
-        np.array([0, 0, 1, 3, 5, 7, 6, 5]),
-        np.array([1, 2, 2, 4, 6, 8, 7, 9]),
-        np.array([0.6, 0.5, 0.55, 0.9, 0.9, 0.9, 0.6, 0.5], np.float32),
-    )
-    kept = pairs.take(one_link_below(pairs, 0.65))
-    # (0, 1) is the best below 0.65 of 0 and of 1; (1, 2) and (0, 2) would chain 2 on;
-    # (6, 7) would join the groups {5, 6} and {7, 8}; (5, 9) adds 9, which had no match
-    assert list(zip(kept.first.tolist(), kept.second.tolist(), strict=True)) == [
-        (0, 1), (3, 4), (5, 6), (7, 8), (5, 9)
+@pytest.fixture(scope="module")
+def sized(tmp_path_factory: pytest.TempPathFactory) -> Drawings:
+    """Drawings 0-1 of 22 px, 2-4 of 48 px and 5-6 of 32 px: arrows in several colours."""
+    folder = tmp_path_factory.mktemp("sized")
+    sides = [22, 22, 48, 48, 48, 32, 32]
+    for k, side in enumerate(sides):
+        arrow(side, (40 * k, 200 - 20 * k, 90)).save(folder / f"{k}.png")
+    return Drawings([folder / f"{k}.png" for k in range(len(sides))])
+
+
+def test_a_doubted_pair_is_kept_only_as_the_clear_best_of_both_files_at_each_size(sized):
+    below, above = 0.5, 0.7  # the threshold is 0.65
+    cases = [  # (first, second, score, log-odds over the classifier's cut, kept)
+        (0, 2, below, -1.0, True),  # the best of 0 at 48 px and of 2 at 22 px, clearly
+        (0, 3, below, -2.0, False),  # 0's runner-up at 48 px
+        (1, 2, below, -2.5, False),  # 2's runner-up at 22 px
+        (1, 3, below, -1.2, False),  # 3's best at 22 px, but 1 prefers 4
+        (1, 4, below, -1.0, False),  # ... by less than GAP
+        (1, 5, below, 0.1, False),  # 5 is the only one of 32 px that 1 matches: the
+        # classifier's cut stands in for a runner-up, and 0.1 is less than GAP over it
+        (5, 6, above, 0.3, True),  # the classifier's word at the threshold
+        (2, 4, above, 0.0, True),  # two copies of one size, whatever else matches
+    ]
+    first, second, scores, sure, kept = map(np.array, zip(*cases, strict=True))
+    pairs = Pairs(first, second, scores.astype(np.float32))
+    assert clear_best(pairs, sure, sized, 0.65).tolist() == kept.tolist()
+    clear = Pairs(np.array([0, 0, 1]), np.array([5, 6, 5]), np.full(3, below, np.float32))
+    assert clear_best(clear, np.array([-2.9, -6.0, -7.0]), sized, 0.65).tolist() == [
+        True, False, False
     ]  # fmt: skip
-    assert one_link_below(pairs, 0.4).all()
+    assert not clear_best(clear, np.array([-3.1, -6.0, -7.0]), sized, 0.65).any()  # FLOOR
+    alone = Pairs(np.array([1]), np.array([6]), np.array([below], np.float32))
+    assert clear_best(alone, np.array([GAP]), sized, 0.65).tolist() == [True]
+    photos = Pairs(np.array([0, 1]), np.array([2, 3]), np.array([below, above], np.float32))
+    assert clear_best(photos, np.full(2, np.inf), sized, 0.65).tolist() == [False, True]
 
 
 def test_graphics_are_searched_below_the_threshold_and_decided_by_their_pixels(files):

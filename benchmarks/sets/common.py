@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,9 @@ def unpack_deb(package: str, cache: Path) -> Path:
     if not list(debs.glob(f"{package}_*.deb")):
         subprocess.run(["apt-get", "download", package], cwd=debs, check=True)
     deb = sorted(debs.glob(f"{package}_*.deb"))[-1]
-    partial = target.with_suffix(".tmp")
+    partial = target.parent / f"{package}.tmp"
+    shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted run
+    partial.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["dpkg-deb", "-x", str(deb), str(partial)], check=True)
     partial.rename(target)
     return target

@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/sets/usrshare.py copy TARGET [--count 3000]
        python benchmarks/sets/usrshare.py sheets TARGET SHEETS [--sample 50] [--model M]
+                                                   [--cache FILE]
 
 ``copy``: a stable sample (by a hash of the path) of the PNG, GIF and JPEG files under
 /usr/share, copied with their relative paths (symlinks followed, so an icon linked under two
@@ -64,9 +65,9 @@ def row_image(root: Path, names: list[str], label: str) -> Image.Image:
     return strip
 
 
-def sheets(target: Path, folder: Path, sample: int, model: str) -> None:
+def sheets(target: Path, folder: Path, sample: int, model: str, cache: Path | None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    duplicates = CNN(model=model, verbose=False).find_duplicates(
+    duplicates = CNN(model=model, verbose=False, cache=cache).find_duplicates(
         image_dir=target, recursive=True, outfile=folder / "duplicates.json"
     )
     groups = [sorted(g) for g in groups_from_map(duplicates) if len(g) > 1]
@@ -97,11 +98,12 @@ def main() -> None:
     judging.add_argument("sheets", type=Path)
     judging.add_argument("--sample", type=int, default=50)
     judging.add_argument("--model", default=DEFAULT_MODEL)
+    judging.add_argument("--cache", type=Path, help="an SQLite file of vectors, for re-runs")
     args = parser.parse_args()
     if args.command == "copy":
         copy(args.target, args.count)
     else:
-        sheets(args.target, args.sheets, args.sample, args.model)
+        sheets(args.target, args.sheets, args.sample, args.model, args.cache)
 
 
 if __name__ == "__main__":

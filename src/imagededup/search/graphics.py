@@ -9,7 +9,10 @@ grids, overlap of their silhouettes and colours, whether one is the other's mirr
 classifier is boosted trees fitted by benchmarks/fit_graphics.py on the tuning half, monotone
 in the score and in every difference (more alike never counts against a pair; only how local a
 difference is may count either way) and blind to file sizes, so that a copy at the same size,
-which the tuning half lacks, is judged like a copy at another.
+which the tuning half lacks, is judged like a copy at another. Sizes count twice, outside it:
+two drawings of one size must have one shape (``MAX_CONFLICT``), and a pair the classifier
+doubts is kept when each file clearly prefers it to any other drawing of the other's size
+(``clear_best``).
 """
 
 from __future__ import annotations
@@ -83,22 +86,47 @@ def graphic_candidates(searched: SearchVectors, threshold: float, read: Drawings
     return Pairs(graphics[found.first], graphics[found.second], found.scores)
 
 
-def one_link_below(pairs: Pairs, threshold: float) -> np.ndarray:
-    """Which of ``pairs`` to keep: one below ``threshold`` could chain look-alikes into one
-    group, so it is kept only when it is the best-scoring pair below the threshold of both its
-    files and one of them has no pair at the threshold, so it adds a file that had no match to
-    a group (or pairs two such files) and never joins two groups."""
-    low = np.flatnonzero(pairs.scores < threshold)
-    low = low[np.argsort(-pairs.scores[low], kind="stable")]
-    ends = np.stack([pairs.first[low], pairs.second[low]], axis=1).ravel()  # best pair first
-    rank = np.repeat(np.arange(len(low)), 2)
-    files, first_seen = np.unique(ends, return_index=True)
-    best = dict(zip(files.tolist(), rank[first_seen].tolist(), strict=True))
-    keep = pairs.scores >= threshold
-    matched = set(pairs.first[keep].tolist()) | set(pairs.second[keep].tolist())
-    for r, k in enumerate(low.tolist()):
-        i, j = int(pairs.first[k]), int(pairs.second[k])
-        keep[k] = best[i] == r and best[j] == r and not (i in matched and j in matched)
+FLOOR = -3.0
+"""Least log-odds (over the classifier's cut) of a pair kept as the clear best match of both
+its files at the other's size (``clear_best``)."""
+GAP = 0.25
+"""How much surer than the runner-up (of either file, at the other's size) a pair must be to
+count as the clear best. With no runner-up, the classifier's cut stands in for it, so an
+uncontested pair still needs the classifier's word. FLOOR and GAP were chosen on the tuning
+halves of benchmarks/sets/graphics.py (README, "Generalisation")."""
+
+
+def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float) -> np.ndarray:
+    """Which of ``pairs`` to keep: those at ``threshold`` that ``sure`` (log-odds over the
+    cut, infinite for photos: ``verify.verified`` with no floor) calls one asset, and the pairs
+    of graphics that each of their files prefers, by ``GAP``, to any other of the other's size
+    (the ratio test of feature matching). An icon set draws each asset once per size: the
+    same icon redrawn at another size is the best match among that size's drawings even when
+    the classifier alone doubts it, while an icon whose asset is missing meets several
+    near-misses alike."""
+    keep = (sure >= 0) & (pairs.scores >= threshold)
+    graphic = np.flatnonzero(sure < np.inf)  # both files read (``verified``)
+    if len(graphic) == 0:
+        return keep
+    count = len(graphic)
+    files = np.concatenate([pairs.first[graphic], pairs.second[graphic]]).astype(np.int64)
+    others = np.concatenate([pairs.second[graphic], pairs.first[graphic]]).astype(np.int64)
+    odds = np.concatenate([sure[graphic], sure[graphic]])
+    known = np.unique(files)
+    sizes = np.array([cast(Drawing, read(i)).size for i in known.tolist()], np.int64)
+    _, size_code = np.unique(sizes, axis=0, return_inverse=True)
+    other_size = size_code.reshape(-1)[np.searchsorted(known, others)]
+    ends = files * (int(other_size.max()) + 1) + other_size  # (file, the other's size)
+    order = np.lexsort((-odds, ends))  # the pairs of each end, surest first
+    ranked_ends, ranked = ends[order], odds[order]
+    heads = np.flatnonzero(np.r_[True, ranked_ends[1:] != ranked_ends[:-1]])
+    nxt = np.minimum(heads + 1, len(order) - 1)
+    runner_up = np.where((ranked_ends[nxt] == ranked_ends[heads]) & (nxt > heads), ranked[nxt], 0.0)
+    runner_up[runner_up == -np.inf] = 0.0  # a reshaped drawing is no runner-up
+    margin = np.full(len(ends), -np.inf)  # over the runner-up, where the pair is the best
+    margin[order[heads]] = ranked[heads] - runner_up
+    clear = np.minimum(margin[:count], margin[count:]) >= GAP
+    keep[graphic[clear & (sure[graphic] >= FLOOR)]] = True
     return keep
 
 

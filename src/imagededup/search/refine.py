@@ -2,12 +2,13 @@
 
 Graphics are searched again below the threshold (``search.graphics``: the CNN is a poor judge
 of small flat drawings), and every pair that involves a graphic is decided from its pixels
-(``search.verify``); one found below the threshold only adds a file that had no match, as the
-best such pair of both its files. Then copies of one original that missed each other are
-joined through shared neighbours (``search.neighbours``) and those new pairs are checked too.
-Last, groups are formed surest pair first: two groups join only when at least half the pairs
-across them are matches (one false match does not join two groups of copies), and no group may
-hold two graphics that no pair links directly or that are mirror images of each other.
+(``search.verify``); one the classifier doubts, or found below the threshold, is kept only as
+the clear best match of both its files at the other's size (``graphics.clear_best``). Then
+copies of one original that missed each other are joined through shared neighbours
+(``search.neighbours``) and those new pairs are checked too. Last, groups are formed surest
+pair first: two groups join only when at least half the pairs across them are matches (one
+false match does not join two groups of copies), and no group may hold two graphics that no
+pair links directly or that are mirror images of each other.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from imagededup.search.drawing import Drawings
 from imagededup.search.exact import unique_pairs
-from imagededup.search.graphics import SearchVectors, graphic_candidates, one_link_below
+from imagededup.search.graphics import SearchVectors, clear_best, graphic_candidates
 from imagededup.search.neighbours import shared_neighbour_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.search.verify import verified, without_chains
@@ -39,8 +40,8 @@ def refined(
     if searched is not None:
         candidates = graphic_candidates(searched, threshold, read)
         pairs = unique_pairs(Pairs.concat([pairs, candidates]))
-    checked, sure = verified(pairs, read, threshold)
-    keep = one_link_below(checked, threshold)
+    checked, sure = verified(pairs, read, threshold, floor=-np.inf)
+    keep = clear_best(checked, sure, read, threshold)
     checked, sure = checked.take(keep), sure[keep]
     joined, joined_sure = verified(shared_neighbour_pairs(checked, len(paths)), read, threshold)
     both = Pairs.concat([checked, joined])

@@ -66,12 +66,16 @@ def recoloured(a: Hues, b: Hues) -> bool:
 
 
 def verified(
-    pairs: Pairs, read: Drawings | Sequence[str | os.PathLike[str] | None], threshold: float
+    pairs: Pairs,
+    read: Drawings | Sequence[str | os.PathLike[str] | None],
+    threshold: float,
+    floor: float = 0.0,
 ) -> tuple[Pairs, np.ndarray]:
-    """``pairs`` (found at ``threshold``) without the matches of a graphic that the classifier
-    of ``search.graphics`` rejects and without recoloured versions of an image, and how sure
-    each pair kept is: the classifier's log-odds over its cut for a graphic's, infinity for
-    any other (the order ``without_chains`` takes them in).
+    """``pairs`` (found at ``threshold``) without the matches of a graphic whose log-odds over
+    the cut of the classifier of ``search.graphics`` are under ``floor`` (the classifier's
+    word at 0; minus infinity keeps them all, for ``graphics.clear_best`` to decide) and
+    without recoloured versions of an image, and how sure each pair kept is: those log-odds
+    for a graphic's, infinity for any other (the order ``without_chains`` takes them in).
 
     ``read`` holds the images' files (see ``Drawings``), or is the list of them. Only files
     in a pair are read, each once; a pair with a file that cannot be read is kept.
@@ -96,7 +100,7 @@ def verified(
             keep[k] = False
     rows = np.array(checked, np.int64)
     sure[rows] = one_asset_odds(pairs.take(rows), read, threshold)
-    keep[rows] = sure[rows] >= 0
+    keep[rows] = sure[rows] >= floor
     return pairs.take(keep), sure[keep]
 
 
