@@ -1,5 +1,5 @@
 """Pairs of graphics decided from their pixels: the shipped classifier, candidates found below
-the threshold, and the ratio test that keeps the ones it doubts only as clear best matches."""
+the threshold, and the ratio test that keeps those only as clear best matches."""
 
 from __future__ import annotations
 
@@ -104,29 +104,31 @@ def sized(tmp_path_factory: pytest.TempPathFactory) -> Drawings:
     return Drawings([folder / f"{k}.png" for k in range(len(sides))])
 
 
-def test_a_doubted_pair_is_kept_only_as_the_clear_best_of_both_files_at_each_size(sized):
+def test_below_the_threshold_a_pair_is_kept_only_as_the_clear_best_of_both_files(sized):
     below, above = 0.5, 0.7  # the threshold is 0.65
     cases = [  # (first, second, score, log-odds over the classifier's cut, kept)
-        (0, 2, below, -1.0, True),  # the best of 0 at 48 px and of 2 at 22 px, clearly
-        (0, 3, below, -2.0, False),  # 0's runner-up at 48 px
-        (1, 2, below, -2.5, False),  # 2's runner-up at 22 px
-        (1, 3, below, -1.2, False),  # 3's best at 22 px, but 1 prefers 4
-        (1, 4, below, -1.0, False),  # ... by less than GAP
+        (0, 2, below, 1.0, True),  # the best of 0 at 48 px and of 2 at 22 px, clearly
+        (0, 3, below, -2.0, False),  # 0's runner-up at 48 px, rejected
+        (1, 2, below, -2.5, False),  # 2's runner-up at 22 px, rejected
+        (1, 3, below, 0.8, False),  # 3's best at 22 px, but 1 prefers 4
+        (1, 4, below, 1.0, False),  # ... by less than GAP
         (1, 5, below, 0.1, False),  # 5 is the only one of 32 px that 1 matches: the
         # classifier's cut stands in for a runner-up, and 0.1 is less than GAP over it
         (5, 6, above, 0.3, True),  # the classifier's word at the threshold
         (2, 4, above, 0.0, True),  # two copies of one size, whatever else matches
+        (3, 4, above, -0.5, False),  # rejected
     ]
     first, second, scores, sure, kept = map(np.array, zip(*cases, strict=True))
     pairs = Pairs(first, second, scores.astype(np.float32))
     assert clear_best(pairs, sure, sized, 0.65).tolist() == kept.tolist()
     clear = Pairs(np.array([0, 0, 1]), np.array([5, 6, 5]), np.full(3, below, np.float32))
-    assert clear_best(clear, np.array([-2.9, -6.0, -7.0]), sized, 0.65).tolist() == [
+    assert clear_best(clear, np.array([1.0, -6.0, -7.0]), sized, 0.65).tolist() == [
         True, False, False
     ]  # fmt: skip
-    assert not clear_best(clear, np.array([-3.1, -6.0, -7.0]), sized, 0.65).any()  # FLOOR
+    assert not clear_best(clear, np.array([-0.1, -6.0, -7.0]), sized, 0.65).any()  # rejected
     alone = Pairs(np.array([1]), np.array([6]), np.array([below], np.float32))
     assert clear_best(alone, np.array([GAP]), sized, 0.65).tolist() == [True]
+    assert clear_best(alone, np.array([GAP - 0.01]), sized, 0.65).tolist() == [False]
     photos = Pairs(np.array([0, 1]), np.array([2, 3]), np.array([below, above], np.float32))
     assert clear_best(photos, np.full(2, np.inf), sized, 0.65).tolist() == [False, True]
 

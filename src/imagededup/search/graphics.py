@@ -10,8 +10,8 @@ classifier is boosted trees fitted by benchmarks/fit_graphics.py on the tuning h
 in the score and in every difference (more alike never counts against a pair; only how local a
 difference is may count either way) and blind to file sizes, so that a copy at the same size,
 which the tuning half lacks, is judged like a copy at another. Sizes count twice, outside it:
-two drawings of one size must have one shape (``MAX_CONFLICT``), and a pair the classifier
-doubts is kept when each file clearly prefers it to any other drawing of the other's size
+two drawings of one size must have one shape (``MAX_CONFLICT``), and a pair below the threshold
+is kept only when each file clearly prefers it to any other drawing of the other's size
 (``clear_best``).
 """
 
@@ -86,24 +86,22 @@ def graphic_candidates(searched: SearchVectors, threshold: float, read: Drawings
     return Pairs(graphics[found.first], graphics[found.second], found.scores)
 
 
-FLOOR = -3.0
-"""Least log-odds (over the classifier's cut) of a pair kept as the clear best match of both
-its files at the other's size (``clear_best``)."""
 GAP = 0.25
-"""How much surer than the runner-up (of either file, at the other's size) a pair must be to
-count as the clear best. With no runner-up, the classifier's cut stands in for it, so an
-uncontested pair still needs the classifier's word. FLOOR and GAP were chosen on the tuning
-halves of benchmarks/sets/graphics.py (README, "Generalisation")."""
+"""How much surer (log-odds) than the runner-up, of either file at the other's size, a pair
+below the threshold must be to be kept (``clear_best``). With no runner-up, the classifier's
+cut stands in for it. Chosen on the tuning halves of benchmarks/sets/graphics.py, whole and as
+random subsets of 60 and 300 files (README, "Generalisation")."""
 
 
 def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float) -> np.ndarray:
-    """Which of ``pairs`` to keep: those at ``threshold`` that ``sure`` (log-odds over the
-    cut, infinite for photos: ``verify.verified`` with no floor) calls one asset, and the pairs
-    of graphics that each of their files prefers, by ``GAP``, to any other of the other's size
-    (the ratio test of feature matching). An icon set draws each asset once per size: the
-    same icon redrawn at another size is the best match among that size's drawings even when
-    the classifier alone doubts it, while an icon whose asset is missing meets several
-    near-misses alike."""
+    """Which of ``pairs`` to keep: those that ``sure`` (log-odds over the classifier's cut,
+    infinite for photos: ``verify.verified`` with no floor) calls one asset, at ``threshold``
+    or, below it, when each of the two files prefers the pair by ``GAP`` to any other of the
+    other's size, rejected ones included (the ratio test of feature matching). An icon set
+    draws each asset once per size: the same icon redrawn at another size is the best match
+    among that size's drawings, while a drawing whose asset is missing meets several near-
+    misses alike, and a pair below the threshold that only one file prefers would chain look-
+    alikes into a group."""
     keep = (sure >= 0) & (pairs.scores >= threshold)
     graphic = np.flatnonzero(sure < np.inf)  # both files read (``verified``)
     if len(graphic) == 0:
@@ -126,7 +124,7 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     margin = np.full(len(ends), -np.inf)  # over the runner-up, where the pair is the best
     margin[order[heads]] = ranked[heads] - runner_up
     clear = np.minimum(margin[:count], margin[count:]) >= GAP
-    keep[graphic[clear & (sure[graphic] >= FLOOR)]] = True
+    keep[graphic[clear & (sure[graphic] >= 0)]] = True
     return keep
 
 
