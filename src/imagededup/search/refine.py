@@ -3,12 +3,12 @@
 Graphics are searched again below the threshold (``search.graphics``: the CNN is a poor judge
 of small flat drawings), and every pair that involves a graphic is decided from its pixels
 (``search.verify``); one found below the threshold is kept only as the clear best match of
-both its files at the other's size (``graphics.clear_best``). Then
-copies of one original that missed each other are joined through shared neighbours
-(``search.neighbours``) and those new pairs are checked too. Last, groups are formed surest
-pair first: two groups join only when at least half the pairs across them are matches (one
-false match does not join two groups of copies), and no group may hold two graphics that no
-pair links directly or that are mirror images of each other.
+both its files at the other's size (``graphics.clear_best``). Then copies of one original that
+missed each other are joined through shared neighbours (``search.neighbours``) and those new
+pairs are checked too. Last, groups are formed surest pair first: two groups join only when at
+least half the pairs across them are matches (one false match does not join two groups of
+copies), and no group may hold two graphics that no pair links directly or that are mirror
+images of each other.
 """
 
 from __future__ import annotations
