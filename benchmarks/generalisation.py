@@ -14,7 +14,9 @@ of their two files. img/s is the whole ``find_duplicates`` (decode, encode, sear
 ``--cache`` (an SQLite file of vectors) re-runs skip encoding, and img/s is then not a speed.
 ``--speed-against 25@192`` also times encoding with the model's views replaced by those (the
 previous default), alternated with the default, on ``--speed-folder`` (default: the first half
-of the first set).
+of the first set). ``--subsets 60,300`` also scores each half as 10 random subsets of each
+size (seeded; pairs counted over the 10): in a subset most files lack their copies or other
+sizes, as in a collection where assets are missing, which the whole halves never show.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import random
+import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import replace
@@ -35,6 +39,7 @@ from imagededup.models.onnx import OnnxModelSpec
 from imagededup.models.registry import DEFAULT_MODEL, model_spec
 
 Pair = tuple[str, str]
+SUBSET_RUNS = 10
 
 
 def halves(dataset: Path) -> list[tuple[str, Path]]:
@@ -96,6 +101,29 @@ def report(label: str, folder: Path, cnn: CNN, threshold: float | None) -> None:
         print("false pairs by kinds:", dict(false.most_common(8)))
 
 
+def report_subsets(label: str, folder: Path, cnn: CNN, threshold: float | None, size: int) -> None:
+    """Pair P / R / F1 over ``SUBSET_RUNS`` random subsets of ``size`` files of a half."""
+    truth = true_pairs(json.loads((folder / "ground_truth.json").read_text()))
+    names = sorted(path.name for path in (folder / "images").iterdir())
+    hits = found_count = true_count = 0
+    for run in range(SUBSET_RUNS):
+        picked = set(random.Random(run).sample(names, min(size, len(names))))
+        with tempfile.TemporaryDirectory() as subset:
+            for name in picked:
+                (Path(subset) / name).symlink_to(folder / "images" / name)
+            found = found_pairs(
+                cnn.find_duplicates(image_dir=subset, min_similarity_threshold=threshold)
+            )
+        wanted = {pair for pair in truth if pair[0] in picked and pair[1] in picked}
+        hits, found_count = hits + len(found & wanted), found_count + len(found)
+        true_count += len(wanted)
+    precision, recall = hits / max(found_count, 1), hits / max(true_count, 1)
+    f1 = 2 * precision * recall / max(precision + recall, 1e-12)
+    print(
+        f"| {label}, {SUBSET_RUNS} subsets of {size} | {precision:.3f} | {recall:.3f} | {f1:.3f} |"
+    )
+
+
 def is_orig_name(transform: str) -> bool:
     return transform in ("orig", "original")
 
@@ -131,12 +159,19 @@ def main() -> None:
         "--speed-against", help="also time encoding against these views, e.g. 25@192"
     )
     parser.add_argument("--speed-folder", type=Path, help="images to time (default: first half)")
+    parser.add_argument("--subsets", help="also score random subsets of these sizes, e.g. 60,300")
     args = parser.parse_args()
     cnn = CNN(model=args.model, verbose=False, cache=args.cache)
     print(f"model {args.model}, threshold {args.threshold or cnn.default_threshold}")
     for dataset in args.sets:
         for label, folder in halves(dataset):
             report(label, folder, cnn, args.threshold)
+    if args.subsets:
+        print("\n| half, subsets | precision | recall | F1 |\n|---|---|---|---|")
+        for dataset in args.sets:
+            for label, folder in halves(dataset):
+                for size in map(int, args.subsets.split(",")):
+                    report_subsets(label, folder, cnn, args.threshold, size)
     if args.speed_against:
         folder = args.speed_folder or halves(args.sets[0])[0][1] / "images"
         compare_speed(args.model, folder, args.speed_against)
