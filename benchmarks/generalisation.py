@@ -105,7 +105,8 @@ def report_subsets(label: str, folder: Path, cnn: CNN, threshold: float | None, 
     """Pair P / R / F1 over ``SUBSET_RUNS`` random subsets of ``size`` files of a half."""
     truth = true_pairs(json.loads((folder / "ground_truth.json").read_text()))
     names = sorted(path.name for path in (folder / "images").iterdir())
-    hits = found_count = true_count = 0
+    found_all: set[tuple[int, Pair]] = set()
+    wanted_all: set[tuple[int, Pair]] = set()  # pairs tagged by run: the runs are pooled
     for run in range(SUBSET_RUNS):
         picked = set(random.Random(run).sample(names, min(size, len(names))))
         with tempfile.TemporaryDirectory() as subset:
@@ -114,14 +115,10 @@ def report_subsets(label: str, folder: Path, cnn: CNN, threshold: float | None, 
             found = found_pairs(
                 cnn.find_duplicates(image_dir=subset, min_similarity_threshold=threshold)
             )
-        wanted = {pair for pair in truth if pair[0] in picked and pair[1] in picked}
-        hits, found_count = hits + len(found & wanted), found_count + len(found)
-        true_count += len(wanted)
-    precision, recall = hits / max(found_count, 1), hits / max(true_count, 1)
-    f1 = 2 * precision * recall / max(precision + recall, 1e-12)
-    print(
-        f"| {label}, {SUBSET_RUNS} subsets of {size} | {precision:.3f} | {recall:.3f} | {f1:.3f} |"
-    )
+        found_all |= {(run, pair) for pair in found}
+        wanted_all |= {(run, pair) for pair in truth if pair[0] in picked and pair[1] in picked}
+    scores = " | ".join(f"{x:.3f}" for x in pair_scores(wanted_all, found_all))
+    print(f"| {label}, {SUBSET_RUNS} subsets of {size} | {scores} |")
 
 
 def is_orig_name(transform: str) -> bool:
