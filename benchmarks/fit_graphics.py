@@ -7,7 +7,9 @@ half only: every pair of graphics that ``graphic_candidates`` finds there (``--m
 default threshold), labelled by the ground truth. The shipped file was fitted with
 ``sscd_distilled`` (the default here), the default model until 2026-12-02: fitted with
 today's default instead, the whole method's graphics F1 is lower on both halves (README,
-"Generalisation"). Boosted trees of depth 2, monotone in every
+"Generalisation"). It was fitted before drawings were cut to their drawn pixels (2026-12-02):
+refitted since, the reporting halves and /usr/share do worse, so it stays (README, "Copies in
+another format"). Boosted trees of depth 2, monotone in every
 similarity; the cut on their log-odds is the one of best pair F1 on the tuning half. The
 reporting half is then scored with the new classifier (pairs only: no joining or grouping; the
 full method is measured by benchmarks/generalisation.py). Needs scikit-learn, which the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 
 import numpy as np
@@ -135,6 +136,17 @@ def test_files_limits_the_search_and_other_models_are_refused(encoded, single, f
         encode_dataset(folder, encoded.output_dir, model="sscd")
 
 
+NUMBER = re.compile(r"\d+\.\d+")
+
+
+def assert_same_report(found: str, expected: str) -> None:
+    """The same printed groups, scores alike to their last printed digit: Ray embeds images
+    in other batches than one machine, and onnxruntime's sums can differ in their last bits."""
+    assert NUMBER.split(found) == NUMBER.split(expected)
+    numbers = [[float(x) for x in NUMBER.findall(text)] for text in (found, expected)]
+    np.testing.assert_allclose(numbers[0], numbers[1], rtol=0, atol=0.0011)
+
+
 @pytest.mark.parametrize("search_on_ray", [False, True])
 def test_cli_ray_prints_the_same_groups(photo_dir, tmp_path, capsys, monkeypatch, search_on_ray):
     assert main(["find", str(photo_dir), "--quiet"]) == 0
@@ -143,10 +155,10 @@ def test_cli_ray_prints_the_same_groups(photo_dir, tmp_path, capsys, monkeypatch
         monkeypatch.setattr(finder, "RAY_SEARCH_MIN_FILES", 1)
     args = ["find", str(photo_dir), "--quiet", "--ray", "--ray-output", str(tmp_path / "out")]
     assert main(args) == 0
-    assert capsys.readouterr().out == expected
+    assert_same_report(capsys.readouterr().out, expected)
     assert (tmp_path / "out" / finder.SEARCH_DIR).exists() == search_on_ray
     assert main(args) == 0  # reuses the shards (and the search)
-    assert capsys.readouterr().out == expected
+    assert_same_report(capsys.readouterr().out, expected)
 
 
 def test_graphics_are_checked_and_copies_joined_on_every_distributed_path(
@@ -173,7 +185,7 @@ def test_graphics_are_checked_and_copies_joined_on_every_distributed_path(
     one_machine = capsys.readouterr().out
     args = ["find", str(folder), "--quiet", "--threshold", "0.3", "--ray", "--ray-output"]
     assert main([*args, str(output)]) == 0
-    assert capsys.readouterr().out == one_machine
+    assert_same_report(capsys.readouterr().out, one_machine)
     assert "arrow48.png" in one_machine and "mirror128" not in one_machine
 
 

@@ -13,6 +13,7 @@ from imagededup.search.drawing import Drawings
 from imagededup.search.graphics import (
     FEATURES,
     GAP,
+    SURE_COPIES,
     SearchVectors,
     Trees,
     classifier,
@@ -131,6 +132,19 @@ def test_below_the_threshold_a_pair_is_kept_only_as_the_clear_best_of_both_files
     assert clear_best(alone, np.array([GAP - 0.01]), sized, 0.65).tolist() == [False]
     photos = Pairs(np.array([0, 1]), np.array([2, 3]), np.array([below, above], np.float32))
     assert clear_best(photos, np.full(2, np.inf), sized, 0.65).tolist() == [False, True]
+
+
+def test_drawings_of_one_size_surely_one_asset_are_one_candidate_of_another_size(sized):
+    # 2 and 3 (48 px) are copies, kept at the threshold: 0 (22 px) may prefer both below it
+    below, above = 0.5, 0.7
+    pairs = Pairs(np.array([2, 0, 0]), np.array([3, 2, 3]), np.array([above, below, below]))
+    sure = np.array([SURE_COPIES, 1.0, 0.9])
+    assert clear_best(pairs, sure, sized, 0.65).tolist() == [True, True, True]
+    # less sure, or found below the threshold, they are rivals: 0 prefers neither by GAP
+    less_sure = sure - [0.01, 0.0, 0.0]
+    assert clear_best(pairs, less_sure, sized, 0.65).tolist() == [True, False, False]
+    found_below = Pairs(pairs.first, pairs.second, np.full(3, below))
+    assert clear_best(found_below, sure, sized, 0.65).tolist() == [True, False, False]
 
 
 def test_graphics_are_searched_below_the_threshold_and_decided_by_their_pixels(files):

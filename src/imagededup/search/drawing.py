@@ -1,10 +1,13 @@
 """What the pixel checks of graphics read from a file: colours and small grids of its content.
 
 A graphic is a file with transparent pixels or at most ``TINY`` px. Its content is cut to the
-visible pixels (icons of one name carry different margins at each size) and reduced to
-``GRIDS`` grids composited on white and on black (so that neither a white nor a black drawing
-vanishes) with the alpha channel beside them, and to colour histograms of the visible pixels.
-A photo (no transparency, larger than ``TINY``) keeps its whole frame.
+box of its pixels at least half opaque (icons of one name carry different margins at each
+size, and a GIF's one-bit transparency drops the fainter ones) and reduced to ``GRIDS`` grids
+composited on white and on black (so that neither a white nor a black drawing vanishes) with
+the alpha channel beside them, and to colour histograms of the visible pixels. An opaque file
+drawn on a flat one-colour background (an icon flattened as JPEG) first has that background
+made transparent (``_matted``), so that it compares with its transparent original; any other
+photo (no transparency, larger than ``TINY``) keeps its whole frame.
 """
 
 from __future__ import annotations
@@ -34,6 +37,13 @@ SAMPLE = 64
 DRAWN = 64
 """Alpha from which a pixel counts as drawn in a ``Support``: a quarter opaque, so the grey,
 half-transparent strokes of symbolic icons count (a GIF written by Pillow keeps them)."""
+FLAT = 48
+"""Most any channel of a pixel of an opaque image may differ from its border's median colour
+to count as flat background (``_matted``): JPEG's noise on white, and a faint shadow (under a
+fifth opaque: not visible in the transparent original either)."""
+FLAT_BORDER = 0.9
+"""Least share of an opaque image's border that must be flat for it to have a background (the
+rest: a drawing touching the frame)."""
 OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK", "YCbCr", "I", "I;16", "F"})
 """Modes without an alpha channel: such a file is a graphic only if small or transparent."""
 
@@ -50,17 +60,35 @@ class Hues:
 @dataclass(frozen=True)
 class Support:
     """Which pixels of an image's sample (at most ``SAMPLE`` px, whole frame) are drawn (alpha at
-    least ``DRAWN``) and which empty (alpha 0), as bits packed along rows (``np.packbits``).
-    Re-encoding keeps both apart: no drawn pixel of the graphics of benchmarks/sets/graphics.py
-    becomes empty when saved as GIF or WebP; cut to 32 colours, 2 in 999 lose some."""
+    least ``DRAWN``), which of those are its core (half opaque, or fainter but not at the edge
+    of such a pixel) and which are empty (alpha 0), as bits packed along rows
+    (``np.packbits``), and whether the file's transparency is one-bit. Re-encoding keeps drawn
+    and empty apart, except that one-bit transparency (GIF) drops the faint edge of a drawing
+    (never its core) and adds nothing."""
 
     drawn: np.ndarray
+    core: np.ndarray
     empty: np.ndarray
+    one_bit: bool
 
     @classmethod
-    def of(cls, alpha: np.ndarray) -> Support:
+    def of(cls, alpha: np.ndarray, one_bit: bool) -> Support:
         """The support of an alpha channel (``H x W`` uint8; files of one size give one shape)."""
-        return cls(np.packbits(alpha >= DRAWN), np.packbits(alpha == 0))
+        solid = alpha > 127
+        drawn = alpha >= DRAWN
+        core = solid | (drawn & ~_grown(solid))
+        return cls(np.packbits(drawn), np.packbits(core), np.packbits(alpha == 0), one_bit)
+
+
+def _grown(mask: np.ndarray) -> np.ndarray:
+    """``mask`` with every pixel next to (or diagonal from) a set one set too."""
+    padded = np.pad(mask, 1)
+    rows, cols = mask.shape
+    out = np.zeros(mask.shape, bool)
+    for dy in range(3):
+        for dx in range(3):
+            out |= padded[dy : dy + rows, dx : dx + cols]
+    return out
 
 
 @dataclass(frozen=True)
@@ -93,10 +121,14 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
     sample = _sample(path)
     if sample is None:
         return None
-    size, rgba = sample
+    size, rgba, one_bit = sample
     alpha = rgba.getchannel("A")
-    graphic = max(size) <= TINY or int(np.asarray(alpha).min()) < 255
-    content = rgba.crop(alpha.getbbox() or (0, 0, *rgba.size)) if graphic else rgba
+    opaque = int(np.asarray(alpha).min()) == 255
+    graphic = max(size) <= TINY or not opaque
+    matted = _matted(rgba) if opaque else None
+    drawn = rgba if matted is None else matted
+    cut = graphic or matted is not None
+    content = drawn.crop(_visible_box(drawn.getchannel("A"))) if cut else rgba
     visible = _visible(content)
     backgrounds = []
     for colour in ((255, 255, 255, 255), (0, 0, 0, 255)):
@@ -115,8 +147,8 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
         alpha=grids(content.getchannel("A")),
         aspect=float(np.log(content.size[0] / content.size[1])),
         size=size,
-        support=Support.of(np.asarray(alpha)),
-        hues=None if graphic else hue_histogram(visible),
+        support=Support.of(np.asarray(alpha), one_bit),
+        hues=None if graphic else hue_histogram(_visible(rgba)),
     )
 
 
@@ -129,18 +161,57 @@ def hues(path: str | os.PathLike[str]) -> Hues | None:
     return hue_histogram(_visible(sample[1]))
 
 
-def _sample(path: str | os.PathLike[str]) -> tuple[tuple[int, int], Image.Image] | None:
-    """The file's decoded size and its pixels as RGBA at most ``SAMPLE`` px (None: unreadable).
-    The size is the file's own unless a JPEG was drafted or a huge image reduced on decoding."""
+def _sample(path: str | os.PathLike[str]) -> tuple[tuple[int, int], Image.Image, bool] | None:
+    """The file's decoded size, its pixels as RGBA at most ``SAMPLE`` px, and whether its alpha
+    is one-bit (only 0 and 255, before the reduction) (None: unreadable). The size is the
+    file's own unless a JPEG was drafted or a huge image reduced on decoding."""
     try:
         with open_image(path, SAMPLE) as image:
             size = image.size
             rgba = image.convert("RGBA")
     except (DecodeError, OSError, ValueError, SyntaxError):
         return None
+    one_bit = sum(rgba.getchannel("A").histogram()[1:255]) == 0
     if max(rgba.size) > SAMPLE:
         rgba.thumbnail((SAMPLE, SAMPLE), Image.Resampling.BOX)
-    return size, rgba
+    return size, rgba, one_bit
+
+
+def _matted(rgba: Image.Image) -> Image.Image | None:
+    """An opaque image with its flat background made transparent, as far as that reaches from
+    the border: a drawing flattened on one colour (an icon saved as JPEG or BMP) is then cut
+    and compared as its transparent original is. None when less than ``FLAT_BORDER`` of the
+    border is one colour (within ``FLAT``) or nothing else is drawn."""
+    pixels = np.asarray(rgba)[..., :3].astype(np.int16)
+    border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+    colour = np.median(border, axis=0)
+    if (np.abs(border - colour).max(axis=1) <= FLAT).mean() < FLAT_BORDER:
+        return None
+    flat = np.abs(pixels - colour).max(axis=2) <= FLAT
+    edge = np.zeros(flat.shape, bool)
+    edge[[0, -1], :] = edge[:, [0, -1]] = True
+    background = edge & flat
+    while True:  # flood the flat pixels from the border
+        grown = _grown(background) & flat
+        if (grown == background).all():
+            break
+        background = grown
+    if background.all():
+        return None
+    matted = rgba.copy()
+    matted.putalpha(Image.fromarray(np.where(background, 0, 255).astype(np.uint8)))
+    return matted
+
+
+def _visible_box(alpha: Image.Image) -> tuple[int, int, int, int]:
+    """The box of the drawn pixels (alpha at least ``DRAWN``; else of any at all, else the
+    frame): a faint shadow does not widen it, so a copy with one-bit transparency (GIF) is cut
+    alike."""
+    return (
+        alpha.point(lambda a: 255 if a >= DRAWN else 0).getbbox()
+        or alpha.getbbox()
+        or (0, 0, *alpha.size)
+    )
 
 
 def _visible(rgba: Image.Image) -> np.ndarray:

@@ -24,6 +24,7 @@ from typing import cast
 
 import numpy as np
 
+from imagededup.groups import connected_groups
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.drawing import GRIDS, LEVELS, Drawing, Drawings, turn_differences
 from imagededup.search.pairs import Pairs
@@ -44,7 +45,8 @@ MAX_CONFLICT = 0.02
 (``drawing.Support``). An icon set draws each asset once per size, so two drawings of one
 size whose shapes differ are two assets, whatever the classifier (blind to sizes) says: on
 the tuning halves of benchmarks/sets/graphics.py this rejects 30 and 37 accepted false pairs
-and no true one. Copies re-saved at their size keep their shape (``drawing.Support``)."""
+and no true one. Copies re-saved at their size keep their shape, but for the faint edge that
+one-bit transparency (GIF) drops (``drawing.Support``)."""
 
 FEATURES = (
     "margin",
@@ -93,36 +95,51 @@ cut stands in for it. Chosen on the tuning halves of benchmarks/sets/graphics.py
 random subsets of 60 and 300 files (README, "Generalisation")."""
 
 
+SURE_COPIES = 3.0
+"""Log-odds over the classifier's cut from which two drawings of one size kept at the threshold
+count as one candidate in ``clear_best`` (copies in another format). Chosen on the tuning
+halves of benchmarks/sets/graphics.py and formats.py, whole and as random subsets: lower, skin
+tones the classifier wrongly accepts at one size pass as one too (README, "Copies in another
+format")."""
+
+
 def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float) -> np.ndarray:
     """Which of ``pairs`` to keep: those that ``sure`` (log-odds over the classifier's cut,
     infinite for photos: ``verify.verified`` with no floor) calls one asset, at ``threshold``
     or, below it, when each of the two files prefers the pair by ``GAP`` to any other of the
-    other's size, rejected ones included (the ratio test of feature matching). An icon set
-    draws each asset once per size: the same icon redrawn at another size is the best match
-    among that size's drawings, while a drawing whose asset is missing meets several near-
-    misses alike, and a pair below the threshold that only one file prefers would chain look-
-    alikes into a group."""
+    other's size, rejected ones included (the ratio test of feature matching), drawings of one
+    size that the classifier calls one asset counting as one (copies in another format). An
+    icon set draws each asset once per size: the same icon redrawn at another size is the best
+    match among that size's drawings, while a drawing whose asset is missing meets several
+    near-misses alike, and a pair below the threshold that only one file prefers would chain
+    look-alikes into a group."""
     keep = (sure >= 0) & (pairs.scores >= threshold)
     graphic = np.flatnonzero(sure < np.inf)  # both files read (``verified``)
     if len(graphic) == 0:
         return keep
     count = len(graphic)
-    files = np.concatenate([pairs.first[graphic], pairs.second[graphic]]).astype(np.int64)
-    others = np.concatenate([pairs.second[graphic], pairs.first[graphic]]).astype(np.int64)
-    odds = np.concatenate([sure[graphic], sure[graphic]])
-    known = np.unique(files)
+    first, second = pairs.first[graphic].astype(np.int64), pairs.second[graphic].astype(np.int64)
+    known, rows = np.unique(np.concatenate([first, second]), return_inverse=True)
     sizes = np.array([cast(Drawing, read(i)).size for i in known.tolist()], np.int64)
-    _, size_code = np.unique(sizes, axis=0, return_inverse=True)
-    other_size = size_code.reshape(-1)[np.searchsorted(known, others)]
-    ends = files * (int(other_size.max()) + 1) + other_size  # (file, the other's size)
+    size_code = np.unique(sizes, axis=0, return_inverse=True)[1].reshape(-1)
+    files, others = rows, np.concatenate([rows[count:], rows[:count]])
+    odds = np.concatenate([sure[graphic], sure[graphic]])
+    one_size = size_code[rows[:count]] == size_code[rows[count:]]
+    copies = one_size & keep[graphic] & (sure[graphic] >= SURE_COPIES)
+    cluster = np.arange(len(known))  # drawings of one size called one asset: one candidate
+    same_size = Pairs(rows[:count][copies], rows[count:][copies], sure[graphic][copies])
+    for group in connected_groups(len(known), same_size):
+        cluster[group] = group[0]
+    ends = files * (int(size_code.max()) + 1) + size_code[others]  # (file, the other's size)
     order = np.lexsort((-odds, ends))  # the pairs of each end, surest first
-    ranked_ends, ranked = ends[order], odds[order]
-    heads = np.flatnonzero(np.r_[True, ranked_ends[1:] != ranked_ends[:-1]])
-    nxt = np.minimum(heads + 1, len(order) - 1)
-    runner_up = np.where((ranked_ends[nxt] == ranked_ends[heads]) & (nxt > heads), ranked[nxt], 0.0)
-    runner_up[runner_up == -np.inf] = 0.0  # a reshaped drawing is no runner-up
-    margin = np.full(len(ends), -np.inf)  # over the runner-up, where the pair is the best
-    margin[order[heads]] = ranked[heads] - runner_up
+    ranked_ends, ranked, rival = ends[order], odds[order], cluster[others[order]]
+    starts = np.r_[True, ranked_ends[1:] != ranked_ends[:-1]]
+    heads, end_of = np.flatnonzero(starts), np.cumsum(starts) - 1
+    best = rival[heads][end_of]  # each end's best candidate (with its copies)
+    runner_up = np.maximum.reduceat(np.where(rival != best, ranked, -np.inf), heads)
+    runner_up[runner_up == -np.inf] = 0.0  # none, or a reshaped drawing: the cut stands in
+    margin = np.empty(len(ends))  # over the runner-up, where the pair is the best
+    margin[order] = np.where(rival == best, ranked - runner_up[end_of], -np.inf)
     clear = np.minimum(margin[:count], margin[count:]) >= GAP
     keep[graphic[clear & (sure[graphic] >= 0)]] = True
     return keep
@@ -169,8 +186,10 @@ class _Table:
         self.aspect = np.array([d.aspect for d in drawings], np.float32)
         self.size = np.array([d.size for d in drawings], np.int64).reshape(-1, 2)
         self.drawn = _stacked_bits([d.support.drawn for d in drawings])
+        self.core = _stacked_bits([d.support.core for d in drawings])
         self.empty = _stacked_bits([d.support.empty for d in drawings])
         self.has_empty = self.empty.any(axis=1)
+        self.one_bit = np.array([d.support.one_bit for d in drawings], bool)
 
     def features(self, a: np.ndarray, b: np.ndarray, margins: np.ndarray) -> np.ndarray:
         """``FEATURES`` of the pairs of rows ``(a[k], b[k])``, one row per pair, ``CHUNK``
@@ -186,13 +205,19 @@ class _Table:
         """Whether the drawings of rows ``a[k]`` and ``b[k]`` are of one size and more than
         ``MAX_CONFLICT`` of the pixels drawn in either are empty in the other (two assets of
         one icon set, such as a status icon and its partial mirror image); never when either
-        has no empty pixel (``drawing.Support``)."""
+        has no empty pixel (``drawing.Support``). Where one has one-bit transparency and only
+        lacks pixels of the other, only the other's core counts: the edge a GIF drops is no
+        other shape."""
         out = np.zeros(len(a), bool)
         same = (self.size[a] == self.size[b]).all(axis=1) & self.has_empty[a] & self.has_empty[b]
         rows = np.flatnonzero(same)
         for s in (rows[k : k + CHUNK] for k in range(0, len(rows), CHUNK)):
             i, j = a[s], b[s]
-            clash = _bit_count((self.drawn[i] & self.empty[j]) | (self.drawn[j] & self.empty[i]))
+            lost = _bit_count(self.drawn[i] & self.empty[j])  # drawn in i, empty in j
+            gained = _bit_count(self.drawn[j] & self.empty[i])
+            core = _bit_count((self.core[i] & self.empty[j]) | (self.core[j] & self.empty[i]))
+            one_bit_copy = ((gained == 0) & self.one_bit[j]) | ((lost == 0) & self.one_bit[i])
+            clash = np.where(one_bit_copy, core, lost + gained)  # a GIF drops faint edges
             union = _bit_count(self.drawn[i] | self.drawn[j])
             out[s] = clash > MAX_CONFLICT * np.maximum(union, 1)
         return out
