@@ -1,8 +1,8 @@
 """What the pixel checks of graphics read from a file: colours and small grids of its content.
 
 A graphic is a file with transparent pixels or at most ``TINY`` px. Its content is cut to the
-box of its pixels at least half opaque (icons of one name carry different margins at each
-size, and a GIF's one-bit transparency drops the fainter ones) and reduced to ``GRIDS`` grids
+box of its drawn pixels, at least ``DRAWN`` (icons of one name carry different margins at each
+size, and a GIF's one-bit transparency drops a faint shadow) and reduced to ``GRIDS`` grids
 composited on white and on black (so that neither a white nor a black drawing vanishes) with
 the alpha channel beside them, and to colour histograms of the visible pixels. An opaque file
 drawn on a flat one-colour background (an icon flattened as JPEG) first has that background
@@ -148,7 +148,7 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
         aspect=float(np.log(content.size[0] / content.size[1])),
         size=size,
         support=Support.of(np.asarray(alpha), one_bit),
-        hues=None if graphic else hue_histogram(_visible(rgba)),
+        hues=None if graphic else hue_histogram(visible if matted is None else _visible(rgba)),
     )
 
 
