@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from imagededup.search import auto, graphics
 from imagededup.search.drawing import Drawings
 from imagededup.search.graphics import (
     FEATURES,
@@ -18,6 +19,7 @@ from imagededup.search.graphics import (
     Trees,
     classifier,
     clear_best,
+    nearest_drawings,
     pair_features,
 )
 from imagededup.search.pairs import Pairs
@@ -35,6 +37,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     images = {
         "arrow128.png": red,
         "arrow32.png": arrow(32, (200, 40, 40)),
+        "arrow64.png": arrow(64, (200, 40, 40)),
         "mirror128.png": ImageOps.mirror(red),
         "blue128.png": arrow(128, (40, 40, 200)),
         "padded.png": padded,
@@ -158,3 +161,32 @@ def test_graphics_are_searched_below_the_threshold_and_decided_by_their_pixels(f
     assert found.scores.tolist() == pytest.approx([0.5])
     # without the vectors (a distributed search's pairs), nothing is searched again
     assert len(refined(Pairs.empty(), paths, 0.65)) == 0
+
+
+def test_drawings_that_look_alike_are_candidates_however_low_the_cnn_scores_them(
+    files, monkeypatch
+):
+    names = ["arrow128.png", "arrow64.png", "photo.png", "blue128.png"]
+    paths = [files[n] for n in names]
+    vectors = np.eye(4, dtype=np.float32)  # every pair scores 0: far below its floor
+    found = refined(Pairs.empty(), paths, 0.65, SearchVectors(vectors))
+    pairs = {(names[i], names[j]) for i, j in zip(found.first, found.second, strict=True)}
+    assert pairs == {("arrow128.png", "arrow64.png")}
+    assert found.scores.tolist() == [0.0]  # the CNN's own score, as for any other pair
+    monkeypatch.setattr(graphics, "NEIGHBOURS", 0)  # the score's floor alone finds none
+    assert len(refined(Pairs.empty(), paths, 0.65, SearchVectors(vectors))) == 0
+
+
+def test_each_drawing_pairs_with_its_nearest_looking_ones(sized, monkeypatch):
+    drawings = [sized(k) for k in range(7)]  # arrows in 7 colours, of 22, 48 and 32 px
+    looks = np.stack([d.looks for d in drawings])
+    near = np.argsort(-(looks @ looks.T), axis=1)[:, 1:3]  # brute force, self excluded
+    expected = {(min(i, j), max(i, j)) for i in range(7) for j in near[i].tolist()}
+    monkeypatch.setattr(graphics, "NEIGHBOURS", 2)
+    first, second = nearest_drawings(drawings)
+    assert set(zip(first.tolist(), second.tolist(), strict=True)) == expected
+    assert len(first) == len(expected)  # each pair once, whichever side found it
+    monkeypatch.setattr(auto, "EXACT_MAX_VECTORS", 3)  # a large collection's IVF index
+    assert set(zip(*map(np.ndarray.tolist, nearest_drawings(drawings)), strict=True)) == expected
+    monkeypatch.setattr(graphics, "NEIGHBOURS", 6)
+    assert len(nearest_drawings(drawings)[0]) == 21  # every pair

@@ -77,6 +77,27 @@ def test_copy_aware_search_same_exact_and_approximate():
     assert len(approx) >= 0.95 * len(exact)
 
 
+def test_pairs_asked_for_get_the_score_the_search_gives_them_whatever_it_is():
+    from imagededup.search.copies import duplicate_pairs
+
+    rng = np.random.default_rng(4)
+    images = normalize(rng.normal(size=(60, 16)))
+    rotated = normalize(images[::-1] + rng.normal(scale=0.3, size=(60, 16)))  # views match
+    vectors = np.concatenate([images, rotated], axis=1) / np.sqrt(2)
+    every = duplicate_pairs(vectors, -1.0, view_count=2)  # normalised scores of all pairs
+    assert len(every) == 60 * 59 // 2
+    keys = zip(every.first.tolist(), every.second.tolist(), strict=True)
+    score = dict(zip(keys, every.scores.tolist(), strict=True))
+    high = 0.9 * float(every.scores.max())
+    asked = (np.array([3, 0, 7]), np.array([0, 5, 59]))  # any order
+    found = duplicate_pairs(vectors, high, view_count=2, also=asked)
+    keys = zip(found.first.tolist(), found.second.tolist(), strict=True)
+    pairs = dict(zip(keys, found.scores.tolist(), strict=True))
+    assert {(0, 3), (0, 5), (7, 59)} <= set(pairs)
+    assert min(pairs[p] for p in [(0, 3), (0, 5), (7, 59)]) < high  # below the threshold
+    assert pairs == pytest.approx({p: score[p] for p in pairs}, abs=1e-5)
+
+
 def test_list_by_list_ivf_search_finds_what_faiss_range_search_finds(monkeypatch):
     import imagededup.search.ann as ann
     from imagededup.search.ann import ivf_index, ivf_range_blocks

@@ -1,6 +1,8 @@
 """Build the *graphics* developer set: icon themes and emoji at several sizes, with hard negatives.
 
 Usage: python benchmarks/sets/graphics.py TARGET [--cache /tmp/i16] [--icon-names 300]
+       [--monochrome-names 0] [--themes mate,menta,moka,tango] [--icon-sizes 22,...,256]
+       [--emoji-sizes 32,72,160] [--no-emoji]
 
 Icons: the PNGs (regular files, not the themes' symlinks) of ``mate-icon-theme`` (mate, menta),
 ``moka-icon-theme`` (Moka) and ``tango-icon-theme`` (Tango), sizes 22-256 px; each icon keeps 2
@@ -13,8 +15,12 @@ the others are hard negatives), coloured hearts, keycaps, flags, and other emoji
 OpenMoji's black line-art version (another colour: a hard negative). Halves by icon name or
 emoji family, so the hard negatives of a concept share its half. Monochrome icons:
 Breeze's one-colour SVGs (``breeze-icon-theme``), drawn anew at each of 16-64 px and rendered
-at that size, 2 or 3 sizes a name (every other icon is a hard negative). Needs apt-get,
-dpkg-deb, npm, rsvg-convert (Debian librsvg2-bin).
+at that size, 2 or 3 sizes a name (every other icon is a hard negative). Held-out themes
+(``HELD_OUT``: Oxygen, elementary-xfce, GNOME's old theme, Faenza), never tuned on, with
+``--themes oxygen,elementary,gnome,faenza --icon-sizes 32,48,64,96,128 --no-emoji`` (*themes*:
+the sizes reviewers hold out), and emoji at the sizes OpenMoji's PNGs come in with
+``--icon-names 0 --emoji-sizes 72,618`` (*emoji618*). Needs apt-get, dpkg-deb, npm,
+rsvg-convert (Debian librsvg2-bin).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import argparse
 import hashlib
 import json
 import random
+import re
 import shutil
 import subprocess
 import tarfile
@@ -39,6 +46,13 @@ THEMES = {
     "moka": ("moka-icon-theme", "Moka"),
     "tango": ("tango-icon-theme", "Tango"),
 }
+HELD_OUT = {
+    "oxygen": ("oxygen-icon-theme", "oxygen"),
+    "elementary": ("elementary-xfce-icon-theme", "elementary-xfce"),
+    "gnome": ("gnome-icon-theme", "gnome"),
+    "faenza": ("faenza-icon-theme", "Faenza"),
+}
+"""Themes no default was tuned on (each lays its folders out its own way: ``icon_size``)."""
 ICON_SIZES = (22, 24, 32, 48, 64, 96, 256)
 MONOCHROME = ("breeze-icon-theme", "breeze")
 """A theme of flat one-colour SVG icons drawn anew for each size (rendered at that size)."""
@@ -51,15 +65,27 @@ def stable(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def icon_files(cache: Path) -> dict[tuple[str, str], dict[int, Path]]:
+def icon_size(png: Path) -> tuple[int, str] | None:
+    """The size and context of a theme's PNG, from its folders (``32x32/apps``, ``apps/32``,
+    ``base/32x32/apps``); None for any other folder (``scalable``, ``32x32@2x``)."""
+    for size_folder, context in ((png.parent.parent, png.parent), (png.parent, png.parent.parent)):
+        found = re.fullmatch(r"(\d+)(?:x\1)?", size_folder.name)
+        if found:
+            return int(found.group(1)), context.name
+    return None
+
+
+def icon_files(
+    cache: Path, themes: dict[str, tuple[str, str]], sizes: tuple[int, ...]
+) -> dict[tuple[str, str], dict[int, Path]]:
     """``{(theme, context/name): {size: png}}`` over the themes' regular PNG files."""
     icons: dict[tuple[str, str], dict[int, Path]] = defaultdict(dict)
-    for theme, (package, folder) in THEMES.items():
+    for theme, (package, folder) in themes.items():
         root = unpack_deb(package, cache) / "usr/share/icons" / folder
-        for size in ICON_SIZES:
-            for png in (root / f"{size}x{size}").glob("*/*.png"):
-                if not png.is_symlink():
-                    icons[theme, f"{png.parent.name}/{png.stem}"][size] = png
+        for png in sorted(root.rglob("*.png")):
+            found = None if png.is_symlink() else icon_size(png)
+            if found and found[0] in sizes:
+                icons[theme, f"{found[1]}/{png.stem}"][found[0]] = png
     return {key: sizes for key, sizes in icons.items() if len(sizes) >= 2}
 
 
@@ -77,8 +103,14 @@ def pixels_key(path: Path) -> str:
         return hashlib.sha256(np.asarray(im.convert("RGBA")).tobytes()).hexdigest()
 
 
-def add_icons(writer: SetWriter, cache: Path, names: int) -> None:
-    icons = icon_files(cache)
+def add_icons(
+    writer: SetWriter,
+    cache: Path,
+    names: int,
+    themes: dict[str, tuple[str, str]] = THEMES,
+    sizes: tuple[int, ...] = ICON_SIZES,
+) -> None:
+    icons = icon_files(cache, themes, sizes)
     merged: dict[str, str] = {}
     for theme, name in pick_icons(icons, names):
         rng = random.Random(f"{theme}:{name}")
@@ -170,14 +202,14 @@ def emoji_kinds(package: Path) -> list[tuple[str, str, str, str]]:
     return picked
 
 
-def add_emoji(writer: SetWriter, cache: Path) -> None:
+def add_emoji(writer: SetWriter, cache: Path, sizes: tuple[int, ...] = EMOJI_SIZES) -> None:
     package = openmoji(cache)
     for kind, family, code, style in emoji_kinds(package):
         svg = package / style / "svg" / f"{code}.svg"
         if not svg.is_file():
             continue
         half = half_of(f"emoji:{family}")
-        for size in random.Random(f"{style}:{code}").sample(EMOJI_SIZES, 2):
+        for size in random.Random(f"{style}:{code}").sample(sizes, 2):
             file = f"emoji-{style}-{code}-{size}.png"
             out = writer.images(half) / file
             subprocess.run(
@@ -192,10 +224,18 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/i16"))
     parser.add_argument("--icon-names", type=int, default=300)
     parser.add_argument("--monochrome-names", type=int, default=0)
+    parser.add_argument("--themes", default=",".join(THEMES), help="of THEMES and HELD_OUT")
+    parser.add_argument("--icon-sizes", default=",".join(map(str, ICON_SIZES)))
+    parser.add_argument("--emoji-sizes", default=",".join(map(str, EMOJI_SIZES)))
+    parser.add_argument("--no-emoji", action="store_true")
     args = parser.parse_args()
+    known = THEMES | HELD_OUT
+    themes = {name: known[name] for name in args.themes.split(",")}
+    sizes = tuple(int(size) for size in args.icon_sizes.split(","))
     writer = SetWriter(args.target)
-    add_icons(writer, args.cache, args.icon_names)
-    add_emoji(writer, args.cache)
+    add_icons(writer, args.cache, args.icon_names, themes, sizes)
+    if not args.no_emoji:
+        add_emoji(writer, args.cache, tuple(int(size) for size in args.emoji_sizes.split(",")))
     add_monochrome(writer, args.cache, args.monochrome_names)
     writer.write()
 

@@ -25,6 +25,7 @@ from imagededup.search.exact import (
     range_pairs,
     similar_pairs,
     stored_vectors,
+    unique_pairs,
 )
 from imagededup.search.pairs import Pairs
 from imagededup.search.rows import ViewRows, float_rows, views_of
@@ -102,15 +103,31 @@ def normalized(
     return Pairs(pairs.first[keep], pairs.second[keep], scores[keep].astype(np.float32))
 
 
+def view_scores(
+    vectors: np.ndarray, view_count: int, first: np.ndarray, second: np.ndarray
+) -> np.ndarray:
+    """The view-aware score of each pair ``(first[k], second[k])`` as the search gives it:
+    the best of image vs image and of either image's rotated views vs the other image."""
+    images, *rotated = views_of(vectors, view_count)
+    a, b = float_rows(images, first), float_rows(images, second)
+    best = np.einsum("ij,ij->i", a, b)
+    for view in rotated:
+        best = np.maximum(best, np.einsum("ij,ij->i", float_rows(view, first), b))
+        best = np.maximum(best, np.einsum("ij,ij->i", float_rows(view, second), a))
+    return np.clip(best, -1.0, 1.0)
+
+
 def duplicate_pairs(
     vectors: np.ndarray,
     threshold: float,
     view_count: int = 1,
     approximate: bool | None = None,
     background: np.ndarray | None = None,
+    also: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Pairs:
     """Pairs ``i < j`` of images whose normalised, view-aware score is >= ``threshold``;
-    crowding also counts neighbours among ``background`` (unit image vectors, or None).
+    crowding also counts neighbours among ``background`` (unit image vectors, or None). The
+    pairs ``also`` (first and second rows) are among them whatever their score.
 
     Memory is the vectors, one FAISS index of the images' own views, and the pairs found.
     """
@@ -126,7 +143,11 @@ def duplicate_pairs(
             found.add(pairs)
     crowd = crowding(index, images, background)
     del index  # frees its copy of the vectors before the pairs are merged
-    return normalized(found.pairs(), crowd, crowd, threshold)
+    pairs = normalized(found.pairs(), crowd, crowd, threshold)
+    if also is None or len(also[0]) == 0:
+        return pairs
+    extra = Pairs(also[0], also[1], view_scores(vectors, view_count, *also))
+    return unique_pairs(Pairs.concat([pairs, normalized(extra, crowd, crowd, -np.inf)]))
 
 
 class CopyIndex:

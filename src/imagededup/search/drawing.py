@@ -115,6 +115,14 @@ class Drawing:
         """The coarsest grid on white, as floats: the shape compared with its mirror images."""
         return self.on_white[0].astype(np.float32)
 
+    @property
+    def looks(self) -> np.ndarray:
+        """The coarsest grids on white and on black as one unit vector, mean removed: drawings
+        that look alike at that grid are near, whatever their sizes and the CNN's score."""
+        values = np.concatenate([self.on_white[0].ravel(), self.on_black[0].ravel()])
+        centred = values.astype(np.float32) - values.mean(dtype=np.float32)
+        return centred / max(float(np.linalg.norm(centred)), 1e-6)
+
 
 def drawing(path: str | os.PathLike[str]) -> Drawing | None:
     """The file's ``Drawing``, or None when it cannot be read (then no check is made)."""
