@@ -13,7 +13,7 @@ from imagededup.images.decode import load_views
 from imagededup.images.views import centre, view_parts
 from imagededup.methods import CNN
 from imagededup.search.drawing import Drawings, drawing, hues
-from imagededup.search.graphics import classifier, one_asset_odds, pair_features
+from imagededup.search.graphics import FEATURES, classifier, one_asset_odds, pair_features
 from imagededup.search.pairs import Pairs
 from imagededup.search.verify import mirror_images, recoloured, verified, without_chains
 from tests.conftest import EXAMPLES, original
@@ -60,6 +60,20 @@ def one_asset(a: Path, b: Path, score: float, threshold: float = 0.65) -> bool:
 
 def test_the_same_drawing_at_another_size_passes(files):
     assert one_asset(files["arrow32"], files["arrow128"], 0.65)
+
+
+def test_a_faint_drawing_compares_its_colours_with_its_other_sizes(tmp_path):
+    # a greyed-out icon: nothing half opaque, so "what a viewer shows" would be nothing
+    paths = []
+    for size in (32, 128):
+        faint = arrow(size, (200, 40, 40))
+        faint.putalpha(faint.getchannel("A").point(lambda a: a * 100 // 255))
+        faint.save(tmp_path / f"faint{size}.png")
+        paths.append(tmp_path / f"faint{size}.png")
+    pair = Pairs(np.array([0]), np.array([1]), np.array([0.9], np.float32))
+    x = pair_features(pair, Drawings(paths), 0.65)[0]
+    assert x[FEATURES.index("colours4")] > 0.8  # 0 when the drawings had no visible colour
+    assert one_asset(paths[0], paths[1], 0.9)
 
 
 @pytest.mark.parametrize("other", ["mirror128", "blue128"])

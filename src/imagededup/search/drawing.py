@@ -223,9 +223,14 @@ def _visible_box(alpha: Image.Image) -> tuple[int, int, int, int]:
 
 
 def _visible(rgba: Image.Image) -> np.ndarray:
-    """The ``N x 3`` colours of the pixels at least half opaque: those a viewer shows."""
+    """The ``N x 3`` colours of the pixels at least half opaque: those a viewer shows. A faint
+    drawing (none half opaque, such as a greyed-out status icon) gives its drawn pixels, else
+    any not transparent, so that its colours still compare with its other sizes'."""
     pixels = np.asarray(rgba).reshape(-1, 4)
-    return pixels[pixels[:, 3] > 127, :3]
+    for shown in (pixels[:, 3] > 127, pixels[:, 3] >= DRAWN, pixels[:, 3] > 0):
+        if shown.any():
+            return pixels[shown, :3]
+    return pixels[:0, :3]
 
 
 def histogram(rgb: np.ndarray, levels: int) -> np.ndarray:
