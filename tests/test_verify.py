@@ -105,6 +105,37 @@ def test_a_reshaped_drawing_of_one_size_fails_where_the_classifier_alone_accepts
     assert one_asset(arrow32, cut, 0.95)  # another size: redrawn, the classifier decides
 
 
+def toned(size: int, skin: tuple[int, int, int]) -> Image.Image:
+    """A dark arrow with a face-like oval in ``skin``: one drawing in several skin tones."""
+    image = arrow(size, (60, 60, 90))
+    s = size / 32
+    ImageDraw.Draw(image).ellipse([8 * s, 11 * s, 17 * s, 21 * s], fill=(*skin, 255))
+    return image
+
+
+def test_another_colourway_of_one_size_fails_and_lossy_copies_pass(tmp_path):
+    """Two drawings of one size whose pixels differ by one colour shift over a region (an
+    emoji's skin tones) are two assets where the classifier alone accepts them; WebP and GIF
+    copies, which shift colours less and less alike, stay one asset."""
+    tones = [(250, 200, 150), (212, 162, 112)]  # one skin tone and a darker one
+    paths = []
+    for k, tone in enumerate(tones):
+        toned(64, tone).save(tmp_path / f"tone{k}.png")
+        paths.append(tmp_path / f"tone{k}.png")
+    for suffix, options in (
+        (".webp", {"quality": 80}),
+        ("q50.webp", {"quality": 50}),
+        (".gif", {}),
+    ):
+        toned(64, tones[0]).save(tmp_path / f"copy{suffix}", **options)
+        paths.append(tmp_path / f"copy{suffix}")
+    pairs = Pairs(np.zeros(4, np.int64), np.arange(1, 5), np.full(4, 0.85, np.float32))
+    assert classifier().accepts(pair_features(pairs, Drawings(paths), 0.65))[0]
+    odds = one_asset_odds(pairs, Drawings(paths), 0.65)
+    assert odds[0] == -np.inf  # two assets, whatever the classifier says
+    assert (odds[1:] > 0).all()  # the copies
+
+
 def soft_arrow(size: int) -> Image.Image:
     """``arrow`` with smooth edges (drawn 4 times larger and reduced) over a faint shadow that
     reaches 3 px further right and down: what rendered icons look like."""

@@ -34,6 +34,8 @@ HUES = 36
 """Bins of the hue histogram (10 degrees each)."""
 SAMPLE = 64
 """Files are read at most this size (px) for the checks."""
+PIXELS = 32
+"""Side (px) of the whole-frame RGBA thumbnail kept for comparing two drawings of one size."""
 DRAWN = 64
 """Alpha from which a pixel counts as drawn in a ``Support``: a quarter opaque, so the grey,
 half-transparent strokes of symbolic icons count (a GIF written by Pillow keeps them)."""
@@ -96,9 +98,9 @@ class Drawing:
     """A file's content for the checks: whether it is a graphic, its colour histograms (one per
     ``LEVELS``, summing to 1), its ``GRIDS`` grids on white and on black (``G x G x 3``) and of
     alpha (``G x G``), as uint8 (the reduction's own values, 4x smaller than floats), and the
-    log aspect ratio of its content, its decoded size and ``Support``, and, for a photo, its
-    ``Hues`` (a graphic's pairs are the classifier's to decide, so its hues are never
-    computed)."""
+    log aspect ratio of its content, its decoded size, ``Support`` and whole-frame thumbnail
+    (``PIXELS``), and, for a photo, its ``Hues`` (a graphic's pairs are the classifier's to
+    decide, so its hues are never computed)."""
 
     graphic: bool
     colours: tuple[np.ndarray, ...]
@@ -108,6 +110,7 @@ class Drawing:
     aspect: float
     size: tuple[int, int]
     support: Support
+    pixels: np.ndarray
     hues: Hues | None
 
     @property
@@ -156,6 +159,7 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
         aspect=float(np.log(content.size[0] / content.size[1])),
         size=size,
         support=Support.of(np.asarray(alpha), one_bit),
+        pixels=_thumbnail(drawn),
         hues=None if graphic else hue_histogram(visible if matted is None else _visible(rgba)),
     )
 
@@ -209,6 +213,16 @@ def _matted(rgba: Image.Image) -> Image.Image | None:
     matted = rgba.copy()
     matted.putalpha(Image.fromarray(np.where(background, 0, 255).astype(np.uint8)))
     return matted
+
+
+def _thumbnail(rgba: Image.Image) -> np.ndarray:
+    """The whole frame as RGBA at most ``PIXELS`` px, zero-padded to ``PIXELS`` square (files
+    of one size give one thumbnail size; padding is transparent)."""
+    small = rgba.copy()
+    small.thumbnail((PIXELS, PIXELS), Image.Resampling.BOX)
+    out = np.zeros((PIXELS, PIXELS, 4), np.uint8)
+    out[: small.height, : small.width] = np.asarray(small)
+    return out
 
 
 def _visible_box(alpha: Image.Image) -> tuple[int, int, int, int]:

@@ -51,6 +51,19 @@ the tuning halves of benchmarks/sets/graphics.py this rejects 30 and 37 accepted
 and no true one. Copies re-saved at their size keep their shape, but for the faint edge that
 one-bit transparency (GIF) drops (``drawing.Support``)."""
 
+RECOLOURED = 0.1
+"""Least share of the pixels opaque in both drawings of a pair of one size that must change by
+one colour shift (``_Table.recoloured``) for them to be two colourways of one drawing: another
+skin tone or heart colour, which the classifier (blind to sizes) accepts at one size."""
+SHIFT = 36
+"""Least change (any channel, of 255) of a pixel that counts for ``RECOLOURED``."""
+SHIFT_TOLERANCE = 12
+"""How far (any channel) a changed pixel's shift may be from the pair's median shift to count
+as the same shift."""
+COHERENT = 0.7
+"""Least share of the changed pixels that must share the median shift: lossy copies (WebP, a
+JPEG on white) shift colours too, but less and less alike."""
+
 FEATURES = (
     "margin",
     *(
@@ -176,13 +189,17 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
 def one_asset_odds(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:
     """For each pair found at ``threshold`` (both files readable), the classifier's log-odds
     that it is one asset, less its cut: one asset from 0; minus infinity for two drawings of
-    one size whose shapes differ (``MAX_CONFLICT``)."""
+    one size whose shapes differ (``MAX_CONFLICT``), or, where it would be one asset, that are
+    two colourways of one drawing (``RECOLOURED``)."""
     if len(pairs) == 0:
         return np.zeros(0)
     table, first, second = _tabled(pairs, read)
     margins = pairs.scores.astype(np.float32) - np.float32(threshold)
     odds = classifier().log_odds(table.features(first, second, margins)) - classifier().cut
-    return np.where(table.reshaped(first, second), -np.inf, odds)
+    odds[table.reshaped(first, second)] = -np.inf
+    accepted = np.flatnonzero(odds >= 0)  # a colourway only matters where it would be kept
+    odds[accepted[table.recoloured(first[accepted], second[accepted])]] = -np.inf
+    return odds
 
 
 def pair_features(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:
@@ -218,6 +235,7 @@ class _Table:
         self.empty = _stacked_bits([d.support.empty for d in drawings])
         self.has_empty = self.empty.any(axis=1)
         self.one_bit = np.array([d.support.one_bit for d in drawings], bool)
+        self.pixels = np.stack([d.pixels for d in drawings])
 
     def features(self, a: np.ndarray, b: np.ndarray, margins: np.ndarray) -> np.ndarray:
         """``FEATURES`` of the pairs of rows ``(a[k], b[k])``, one row per pair, ``CHUNK``
@@ -248,6 +266,27 @@ class _Table:
             clash = np.where(one_bit_copy, core, lost + gained)  # a GIF drops faint edges
             union = _bit_count(self.drawn[i] | self.drawn[j])
             out[s] = clash > MAX_CONFLICT * np.maximum(union, 1)
+        return out
+
+    def recoloured(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether the drawings of rows ``a[k]`` and ``b[k]`` are of one size and more than
+        ``RECOLOURED`` of the pixels opaque in both changed by one colour shift (``COHERENT``
+        of the changed ones within ``SHIFT_TOLERANCE`` of their median shift): two colourways
+        of one drawing, such as an emoji's skin tones, measured on ``drawing.PIXELS``
+        thumbnails."""
+        out = np.zeros(len(a), bool)
+        rows = np.flatnonzero((self.size[a] == self.size[b]).all(axis=1))
+        for s in (rows[k : k + CHUNK] for k in range(0, len(rows), CHUNK)):
+            first = self.pixels[a[s]].astype(np.int16)
+            second = self.pixels[b[s]].astype(np.int16)
+            both = (first[..., 3] > 127) & (second[..., 3] > 127)
+            shift = second[..., :3] - first[..., :3]
+            changed = both & (np.abs(shift).max(axis=-1) > SHIFT)
+            share = changed.sum(axis=(1, 2)) / np.maximum(both.sum(axis=(1, 2)), 1)
+            for k in np.flatnonzero(share > RECOLOURED).tolist():
+                moved = shift[k][changed[k]]
+                off = np.abs(moved - np.median(moved, axis=0)).max(axis=1)
+                out[s[k]] = (off <= SHIFT_TOLERANCE).mean() > COHERENT
         return out
 
     def _features(self, a: np.ndarray, b: np.ndarray, margins: np.ndarray) -> np.ndarray:
