@@ -242,8 +242,8 @@ class _Table:
         pairs at a time."""
         return np.concatenate(
             [
-                self._features(a[s], b[s], margins[s])
-                for s in (slice(k, k + CHUNK) for k in range(0, len(a), CHUNK))
+                self._features(a[start:stop], b[start:stop], margins[start:stop])
+                for start, stop in blocks(len(a), CHUNK)
             ]
         )
 
@@ -257,7 +257,8 @@ class _Table:
         out = np.zeros(len(a), bool)
         same = (self.size[a] == self.size[b]).all(axis=1) & self.has_empty[a] & self.has_empty[b]
         rows = np.flatnonzero(same)
-        for s in (rows[k : k + CHUNK] for k in range(0, len(rows), CHUNK)):
+        for start, stop in blocks(len(rows), CHUNK):
+            s = rows[start:stop]
             i, j = a[s], b[s]
             lost = _bit_count(self.drawn[i] & self.empty[j])  # drawn in i, empty in j
             gained = _bit_count(self.drawn[j] & self.empty[i])
@@ -276,7 +277,8 @@ class _Table:
         thumbnails."""
         out = np.zeros(len(a), bool)
         rows = np.flatnonzero((self.size[a] == self.size[b]).all(axis=1))
-        for s in (rows[k : k + CHUNK] for k in range(0, len(rows), CHUNK)):
+        for start, stop in blocks(len(rows), CHUNK):
+            s = rows[start:stop]
             first = self.pixels[a[s]].astype(np.int16)
             second = self.pixels[b[s]].astype(np.int16)
             both = (first[..., 3] > 127) & (second[..., 3] > 127)
