@@ -113,11 +113,19 @@ def toned(size: int, skin: tuple[int, int, int]) -> Image.Image:
     return image
 
 
-def test_another_colourway_of_one_size_fails_and_lossy_copies_pass(tmp_path):
+@pytest.mark.parametrize(
+    "tones",
+    [
+        [(250, 200, 150), (212, 162, 112)],  # one skin tone and a darker one
+        [(250, 220, 188), (224, 187, 153)],  # EmojiOne's light and medium-light: 26-35 apart
+    ],
+    ids=["darker", "subtle"],
+)
+def test_another_colourway_of_one_size_fails_and_lossy_copies_pass(tmp_path, tones):
     """Two drawings of one size whose pixels differ by one colour shift over a region (an
-    emoji's skin tones) are two assets where the classifier alone accepts them; WebP and GIF
-    copies, which shift colours less and less alike, stay one asset."""
-    tones = [(250, 200, 150), (212, 162, 112)]  # one skin tone and a darker one
+    emoji's skin tones) are two assets where the classifier alone accepts them; WebP, GIF
+    and JPEG-on-white copies, which shift colours less, less alike or only along their
+    edges, stay one asset."""
     paths = []
     for k, tone in enumerate(tones):
         toned(64, tone).save(tmp_path / f"tone{k}.png")
@@ -129,7 +137,9 @@ def test_another_colourway_of_one_size_fails_and_lossy_copies_pass(tmp_path):
     ):
         toned(64, tones[0]).save(tmp_path / f"copy{suffix}", **options)
         paths.append(tmp_path / f"copy{suffix}")
-    pairs = Pairs(np.zeros(4, np.int64), np.arange(1, 5), np.full(4, 0.85, np.float32))
+    flattened_jpeg(toned(64, tones[0]), tmp_path / "copy.jpg")
+    paths.append(tmp_path / "copy.jpg")
+    pairs = Pairs(np.zeros(5, np.int64), np.arange(1, 6), np.full(5, 0.85, np.float32))
     assert classifier().accepts(pair_features(pairs, Drawings(paths), 0.65))[0]
     odds = one_asset_odds(pairs, Drawings(paths), 0.65)
     assert odds[0] == -np.inf  # two assets, whatever the classifier says

@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,23 @@ def unpack_deb(package: str, cache: Path) -> Path:
     subprocess.run(["dpkg-deb", "-x", str(deb), str(partial)], check=True)
     partial.rename(target)
     return target
+
+
+def unpack_npm(spec: str, cache: Path) -> Path:
+    """``npm pack`` ``spec`` (``name@version``) into ``cache/npm`` and unpack it; returns its
+    ``package`` folder."""
+    folder = cache / "npm" / spec.split("@")[0]
+    if not folder.is_dir():
+        (cache / "npm").mkdir(parents=True, exist_ok=True)
+        out = subprocess.run(
+            ["npm", "pack", spec], cwd=cache / "npm", check=True, capture_output=True, text=True
+        )
+        partial = folder.parent / f"{folder.name}.tmp"
+        shutil.rmtree(partial, ignore_errors=True)  # left by an interrupted run
+        with tarfile.open(cache / "npm" / out.stdout.strip().splitlines()[-1]) as archive:
+            archive.extractall(partial, filter="data")
+        partial.rename(folder)
+    return folder / "package"
 
 
 @dataclass

@@ -32,12 +32,11 @@ import random
 import re
 import shutil
 import subprocess
-import tarfile
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from common import SetWriter, half_of, unpack_deb
+from common import SetWriter, half_of, unpack_deb, unpack_npm
 from PIL import Image
 
 THEMES = {
@@ -165,19 +164,6 @@ def add_monochrome(writer: SetWriter, cache: Path, names: int) -> None:
             writer.add(half, file, f"{size}px", f"icon:{group}", f"icon-{theme}")
 
 
-def openmoji(cache: Path) -> Path:
-    """The unpacked OpenMoji npm package."""
-    folder = cache / "npm" / "openmoji"
-    if not folder.is_dir():
-        (cache / "npm").mkdir(parents=True, exist_ok=True)
-        out = subprocess.run(
-            ["npm", "pack", OPENMOJI], cwd=cache / "npm", check=True, capture_output=True, text=True
-        )
-        with tarfile.open(cache / "npm" / out.stdout.strip().splitlines()[-1]) as archive:
-            archive.extractall(folder, filter="data")
-    return folder / "package"
-
-
 def emoji_kinds(package: Path) -> list[tuple[str, str, str, str]]:
     """``(kind, family, hexcode, style)`` of the emoji in the set."""
     data = json.loads((package / "data/openmoji.json").read_text())
@@ -203,7 +189,7 @@ def emoji_kinds(package: Path) -> list[tuple[str, str, str, str]]:
 
 
 def add_emoji(writer: SetWriter, cache: Path, sizes: tuple[int, ...] = EMOJI_SIZES) -> None:
-    package = openmoji(cache)
+    package = unpack_npm(OPENMOJI, cache)
     for kind, family, code, style in emoji_kinds(package):
         svg = package / style / "svg" / f"{code}.svg"
         if not svg.is_file():

@@ -63,6 +63,15 @@ as the same shift."""
 COHERENT = 0.7
 """Least share of the changed pixels that must share the median shift: lossy copies (WebP, a
 JPEG on white) shift colours too, but less and less alike."""
+SUBTLE = (20, 10, 0.05)
+"""``SHIFT``, ``SHIFT_TOLERANCE`` and ``RECOLOURED`` of a second test for a subtler colourway
+(EmojiOne's neighbouring skin tones differ by 23-35 a channel), on the interior pixels only
+(opaque in both with all their neighbours) and only where the pixels that did not change
+differ by less than ``CLEAN`` on average: an artist's colourways are exact outside the
+recoloured region, while lossy copies differ a little everywhere and most along their edges."""
+CLEAN = 5.0
+"""Most mean difference (largest channel, of 255) of the unchanged interior pixels of a pair
+for ``SUBTLE``."""
 
 FEATURES = (
     "margin",
@@ -272,23 +281,20 @@ class _Table:
     def recoloured(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Whether the drawings of rows ``a[k]`` and ``b[k]`` are of one size and more than
         ``RECOLOURED`` of the pixels opaque in both changed by one colour shift (``COHERENT``
-        of the changed ones within ``SHIFT_TOLERANCE`` of their median shift): two colourways
-        of one drawing, such as an emoji's skin tones, measured on ``drawing.PIXELS``
-        thumbnails."""
+        of the changed ones within ``SHIFT_TOLERANCE`` of their median shift), or, by the
+        ``SUBTLE`` test, their interiors did: two colourways of one drawing, such as an
+        emoji's skin tones, measured on ``drawing.PIXELS`` thumbnails."""
         out = np.zeros(len(a), bool)
         rows = np.flatnonzero((self.size[a] == self.size[b]).all(axis=1))
         for start, stop in blocks(len(rows), CHUNK):
             s = rows[start:stop]
             first = self.pixels[a[s]].astype(np.int16)
             second = self.pixels[b[s]].astype(np.int16)
-            both = (first[..., 3] > 127) & (second[..., 3] > 127)
             shift = second[..., :3] - first[..., :3]
-            changed = both & (np.abs(shift).max(axis=-1) > SHIFT)
-            share = changed.sum(axis=(1, 2)) / np.maximum(both.sum(axis=(1, 2)), 1)
-            for k in np.flatnonzero(share > RECOLOURED).tolist():
-                moved = shift[k][changed[k]]
-                off = np.abs(moved - np.median(moved, axis=0)).max(axis=1)
-                out[s[k]] = (off <= SHIFT_TOLERANCE).mean() > COHERENT
+            both = (first[..., 3] > 127) & (second[..., 3] > 127)
+            out[s] = _one_shift(shift, both, SHIFT, SHIFT_TOLERANCE, RECOLOURED) | _one_shift(
+                shift, _interior(both), *SUBTLE, clean=CLEAN
+            )
         return out
 
     def _features(self, a: np.ndarray, b: np.ndarray, margins: np.ndarray) -> np.ndarray:
@@ -317,6 +323,39 @@ class _Table:
         columns += [np.minimum(c[a], c[b]).sum(axis=1) for c in self.colours]
         columns.append(np.abs(self.aspect[a] - self.aspect[b]))
         return np.stack(columns, axis=1).astype(np.float32)
+
+
+def _one_shift(
+    shift: np.ndarray,
+    region: np.ndarray,
+    least: int,
+    tolerance: int,
+    share: float,
+    clean: float = np.inf,
+) -> np.ndarray:
+    """For each pair (``shift``: ``N x H x W x 3`` pixel differences), whether more than
+    ``share`` of its ``region`` changed by more than ``least`` (any channel), ``COHERENT`` of
+    those within ``tolerance`` of their median shift, while the rest of the region differs by
+    less than ``clean`` on average."""
+    biggest = np.abs(shift).max(axis=-1)
+    changed = region & (biggest > least)
+    shares = changed.sum(axis=(1, 2)) / np.maximum(region.sum(axis=(1, 2)), 1)
+    out = np.zeros(len(shift), bool)
+    for k in np.flatnonzero(shares > share).tolist():
+        moved = shift[k][changed[k]]
+        off = np.abs(moved - np.median(moved, axis=0)).max(axis=1)
+        rest = region[k] & ~changed[k]
+        noise = float(biggest[k][rest].mean()) if rest.any() else 0.0
+        out[k] = (off <= tolerance).mean() > COHERENT and noise < clean
+    return out
+
+
+def _interior(mask: np.ndarray) -> np.ndarray:
+    """``N x H x W`` masks less every pixel with a neighbour (of 8) outside them."""
+    height, width = mask.shape[1:]
+    padded = np.pad(mask, ((0, 0), (1, 1), (1, 1)))
+    shifted = [padded[:, dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3)]
+    return np.logical_and.reduce(shifted)
 
 
 def _stacked_bits(rows: list[np.ndarray]) -> np.ndarray:
