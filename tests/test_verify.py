@@ -146,6 +146,44 @@ def test_another_colourway_of_one_size_fails_and_lossy_copies_pass(tmp_path, ton
     assert (odds[1:] > 0).all()  # the copies
 
 
+def key(size: int, edited: bool) -> Image.Image:
+    """A rounded blue key with a white bar, and its edit with a two-tone mark above and below
+    the bar (a change no single colour shift makes): two icons of one frame."""
+    image = Image.new("RGBA", (size, size))
+    draw = ImageDraw.Draw(image)
+    s = size / 32
+    draw.rounded_rectangle([2 * s, 2 * s, 29 * s, 29 * s], radius=5 * s, fill=(40, 90, 200, 255))
+    draw.rectangle([8 * s, 14 * s, 23 * s, 17 * s], fill=(250, 250, 250, 255))
+    if edited:
+        draw.rectangle([14 * s, 8 * s, 17 * s, 13 * s], fill=(100, 150, 255, 255))
+        draw.rectangle([14 * s, 18 * s, 17 * s, 23 * s], fill=(10, 40, 120, 255))
+    return image
+
+
+def test_another_edit_of_one_size_fails_and_lossy_copies_pass(tmp_path):
+    """Two drawings of one size alike but for a clear part of their interiors (the keycaps 6
+    and 8, a folder and the folder with an emblem) are two assets where the classifier alone
+    accepts them; WebP, GIF and JPEG-on-white copies, which differ a little everywhere, stay
+    one asset."""
+    paths = [tmp_path / "key.png", tmp_path / "edited.png"]
+    key(64, edited=False).save(paths[0])
+    key(64, edited=True).save(paths[1])
+    for suffix, options in (
+        (".webp", {"quality": 80}),
+        ("q50.webp", {"quality": 50}),
+        (".gif", {}),
+    ):
+        key(64, edited=False).save(tmp_path / f"copy{suffix}", **options)
+        paths.append(tmp_path / f"copy{suffix}")
+    flattened_jpeg(key(64, edited=False), tmp_path / "copy.jpg")
+    paths.append(tmp_path / "copy.jpg")
+    pairs = Pairs(np.zeros(5, np.int64), np.arange(1, 6), np.full(5, 0.85, np.float32))
+    assert classifier().accepts(pair_features(pairs, Drawings(paths), 0.65))[0]
+    odds = one_asset_odds(pairs, Drawings(paths), 0.65)
+    assert odds[0] == -np.inf  # two assets, whatever the classifier says
+    assert (odds[1:] > 0).all()  # the copies
+
+
 def soft_arrow(size: int) -> Image.Image:
     """``arrow`` with smooth edges (drawn 4 times larger and reduced) over a faint shadow that
     reaches 3 px further right and down: what rendered icons look like."""

@@ -11,9 +11,10 @@ mirror image). The classifier is boosted trees fitted by benchmarks/fit_graphics
 tuning half, monotone in the score and in every difference (more alike never counts against a
 pair; only how local a difference is may count either way) and blind to file sizes, so that a
 copy at the same size, which the tuning half lacks, is judged like a copy at another. Sizes
-count twice, outside it: two drawings of one size must have one shape (``MAX_CONFLICT``), and a
-pair below the threshold is kept only when each file clearly prefers it to any other drawing of
-the other's size (``clear_best``).
+count twice, outside it: two drawings of one size must have one shape (``MAX_CONFLICT``) and
+not be two colourways or edits of one drawing (``_Table.variants``), and a pair below the
+threshold is kept only when each file clearly prefers it to any other drawing of the other's
+size (``clear_best``).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ one-bit transparency (GIF) drops (``drawing.Support``)."""
 
 RECOLOURED = 0.1
 """Least share of the pixels opaque in both drawings of a pair of one size that must change by
-one colour shift (``_Table.recoloured``) for them to be two colourways of one drawing: another
+one colour shift (``_Table.variants``) for them to be two colourways of one drawing: another
 skin tone or heart colour, which the classifier (blind to sizes) accepts at one size."""
 SHIFT = 36
 """Least change (any channel, of 255) of a pixel that counts for ``RECOLOURED``."""
@@ -72,6 +73,12 @@ recoloured region, while lossy copies differ a little everywhere and most along 
 CLEAN = 5.0
 """Most mean difference (largest channel, of 255) of the unchanged interior pixels of a pair
 for ``SUBTLE``."""
+EDITED = (30, 0.02, 6.0)
+"""Least change (any channel) of an interior pixel, least share of the interior so changed,
+and most mean difference of the rest of the interior, for two drawings of one size to be two
+edits of one drawing (another digit on a keycap, a folder with an emblem, another glyph in one
+frame): an icon set draws each asset once per size, and the classifier, blind to sizes,
+accepts such pairs at one size. Chosen on the tuning halves (README, "Edits of one size")."""
 
 FEATURES = (
     "margin",
@@ -199,15 +206,15 @@ def one_asset_odds(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray
     """For each pair found at ``threshold`` (both files readable), the classifier's log-odds
     that it is one asset, less its cut: one asset from 0; minus infinity for two drawings of
     one size whose shapes differ (``MAX_CONFLICT``), or, where it would be one asset, that are
-    two colourways of one drawing (``RECOLOURED``)."""
+    two colourways or edits of one drawing (``_Table.variants``)."""
     if len(pairs) == 0:
         return np.zeros(0)
     table, first, second = _tabled(pairs, read)
     margins = pairs.scores.astype(np.float32) - np.float32(threshold)
     odds = classifier().log_odds(table.features(first, second, margins)) - classifier().cut
     odds[table.reshaped(first, second)] = -np.inf
-    accepted = np.flatnonzero(odds >= 0)  # a colourway only matters where it would be kept
-    odds[accepted[table.recoloured(first[accepted], second[accepted])]] = -np.inf
+    accepted = np.flatnonzero(odds >= 0)  # a variant only matters where it would be kept
+    odds[accepted[table.variants(first[accepted], second[accepted])]] = -np.inf
     return odds
 
 
@@ -278,12 +285,13 @@ class _Table:
             out[s] = clash > MAX_CONFLICT * np.maximum(union, 1)
         return out
 
-    def recoloured(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Whether the drawings of rows ``a[k]`` and ``b[k]`` are of one size and more than
+    def variants(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether the drawings of rows ``a[k]`` and ``b[k]`` are of one size and two variants
+        of one drawing, measured on ``drawing.PIXELS`` thumbnails: colourways, where more than
         ``RECOLOURED`` of the pixels opaque in both changed by one colour shift (``COHERENT``
-        of the changed ones within ``SHIFT_TOLERANCE`` of their median shift), or, by the
-        ``SUBTLE`` test, their interiors did: two colourways of one drawing, such as an
-        emoji's skin tones, measured on ``drawing.PIXELS`` thumbnails."""
+        of the changed ones within ``SHIFT_TOLERANCE`` of their median shift) or, by the
+        ``SUBTLE`` test, their interiors did (an emoji's skin tones); or edits, where a clear
+        part of their interiors differs (``EDITED``) and the rest is alike."""
         out = np.zeros(len(a), bool)
         rows = np.flatnonzero((self.size[a] == self.size[b]).all(axis=1))
         for start, stop in blocks(len(rows), CHUNK):
@@ -292,8 +300,13 @@ class _Table:
             second = self.pixels[b[s]].astype(np.int16)
             shift = second[..., :3] - first[..., :3]
             both = (first[..., 3] > 127) & (second[..., 3] > 127)
-            out[s] = _one_shift(shift, both, SHIFT, SHIFT_TOLERANCE, RECOLOURED) | _one_shift(
-                shift, _interior(both), *SUBTLE, clean=CLEAN
+            inner = _interior(both)
+            least, share, clean = EDITED
+            _, edited, rest = _differences(shift, inner, least)
+            out[s] = (
+                _one_shift(shift, both, SHIFT, SHIFT_TOLERANCE, RECOLOURED)
+                | _one_shift(shift, inner, *SUBTLE, clean=CLEAN)
+                | ((edited > share) & (rest < clean))
             )
         return out
 
@@ -337,17 +350,27 @@ def _one_shift(
     ``share`` of its ``region`` changed by more than ``least`` (any channel), ``COHERENT`` of
     those within ``tolerance`` of their median shift, while the rest of the region differs by
     less than ``clean`` on average."""
+    changed, shares, rest = _differences(shift, region, least)
+    out = np.zeros(len(shift), bool)
+    for k in np.flatnonzero((shares > share) & (rest < clean)).tolist():
+        moved = shift[k][changed[k]]
+        off = np.abs(moved - np.median(moved, axis=0)).max(axis=1)
+        out[k] = (off <= tolerance).mean() > COHERENT
+    return out
+
+
+def _differences(
+    shift: np.ndarray, region: np.ndarray, least: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pair: the pixels of its ``region`` that changed by more than ``least`` (any
+    channel), their share of the region, and the mean largest change of the rest of the
+    region (0 where none is left)."""
     biggest = np.abs(shift).max(axis=-1)
     changed = region & (biggest > least)
     shares = changed.sum(axis=(1, 2)) / np.maximum(region.sum(axis=(1, 2)), 1)
-    out = np.zeros(len(shift), bool)
-    for k in np.flatnonzero(shares > share).tolist():
-        moved = shift[k][changed[k]]
-        off = np.abs(moved - np.median(moved, axis=0)).max(axis=1)
-        rest = region[k] & ~changed[k]
-        noise = float(biggest[k][rest].mean()) if rest.any() else 0.0
-        out[k] = (off <= tolerance).mean() > COHERENT and noise < clean
-    return out
+    rest = region & ~changed
+    noise = (biggest * rest).sum(axis=(1, 2)) / np.maximum(rest.sum(axis=(1, 2)), 1)
+    return changed, shares, noise
 
 
 def _interior(mask: np.ndarray) -> np.ndarray:
