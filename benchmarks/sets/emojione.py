@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 
 from common import SetWriter, half_of, unpack_npm
-from graphics import stable
+from graphics import by_kind, stable
 
 PACKAGE = "emojione-assets@4.5.0"
 SIZES = (32, 64, 128)
@@ -36,21 +36,18 @@ def emoji_kinds(package: Path) -> list[tuple[str, str, str]]:
         for family in sorted(families, key=stable)[:40]
         for code in (family, *families[family])
     ]
-    plain = [
-        code
+    plain = {
+        code: e
         for code, e in data.items()
         if code not in families and e["diversity"] is None and e["category"] != "modifier"
-    ]
-    for kind, test, count in (
+    }
+    kinds = (
         ("emoji-heart", lambda e: e["category"] == "symbols" and "heart" in e["name"], 30),
         ("emoji-keycap", lambda e: e["name"].startswith("keycap"), 30),
         ("emoji-flag", lambda e: e["category"] == "flags", 40),
         ("emoji-other", lambda e: e["category"] not in ("flags", "regional"), 100),
-    ):
-        chosen = sorted((code for code in plain if test(data[code])), key=stable)[:count]
-        picked += [(kind, code, code) for code in chosen]
-        plain = [code for code in plain if code not in chosen]
-    return picked
+    )
+    return picked + [(kind, code, code) for kind, code in by_kind(plain, kinds)]
 
 
 def main() -> None:

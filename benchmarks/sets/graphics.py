@@ -33,6 +33,7 @@ import re
 import shutil
 import subprocess
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -164,6 +165,22 @@ def add_monochrome(writer: SetWriter, cache: Path, names: int) -> None:
             writer.add(half, file, f"{size}px", f"icon:{group}", f"icon-{theme}")
 
 
+def by_kind(
+    entries: dict[str, dict], kinds: tuple[tuple[str, Callable[[dict], bool], int], ...]
+) -> list[tuple[str, str]]:
+    """``(kind, code)`` of at most ``count`` of the ``entries`` (by code) that pass ``test``,
+    for each ``(kind, test, count)`` of ``kinds`` in turn (an entry goes to the first kind that
+    takes it), each kind's in a stable order."""
+    left = dict(entries)
+    picked = []
+    for kind, test, count in kinds:
+        chosen = sorted((code for code, e in left.items() if test(e)), key=stable)[:count]
+        picked += [(kind, code) for code in chosen]
+        for code in chosen:
+            del left[code]
+    return picked
+
+
 def emoji_kinds(package: Path) -> list[tuple[str, str, str, str]]:
     """``(kind, family, hexcode, style)`` of the emoji in the set."""
     data = json.loads((package / "data/openmoji.json").read_text())
@@ -173,16 +190,18 @@ def emoji_kinds(package: Path) -> list[tuple[str, str, str, str]]:
             families[e["skintone_base_hexcode"]].append(e["hexcode"])
     with_tones = sorted((f for f in families if len(families[f]) == 6), key=stable)[:35]
     picked = [("emoji-skin", f, code, "color") for f in with_tones for code in families[f]]
-    plain = [e for e in data if not e["skintone_combination"] and e["hexcode"] not in families]
-    for kind, test, count in (
+    plain = {
+        e["hexcode"]: e
+        for e in data
+        if not e["skintone_combination"] and e["hexcode"] not in families
+    }
+    kinds = (
         ("emoji-heart", lambda e: e["subgroups"] == "heart", 30),
         ("emoji-keycap", lambda e: e["subgroups"] == "keycap", 30),
         ("emoji-flag", lambda e: e["group"] == "flags", 40),
         ("emoji-other", lambda e: e["group"] not in ("flags", "component"), 100),
-    ):
-        chosen = sorted((e["hexcode"] for e in plain if test(e)), key=stable)[:count]
-        picked += [(kind, code, code, "color") for code in chosen]
-        plain = [e for e in plain if e["hexcode"] not in chosen]
+    )
+    picked += [(kind, code, code, "color") for kind, code in by_kind(plain, kinds)]
     others = [p for p in picked if p[0] == "emoji-other"][:30]
     picked += [("emoji-black", family, code, "black") for _, family, code, _ in others]
     return picked
