@@ -299,13 +299,14 @@ class _Table:
             first = self.pixels[a[s]].astype(np.int16)
             second = self.pixels[b[s]].astype(np.int16)
             shift = second[..., :3] - first[..., :3]
+            biggest = np.abs(shift).max(axis=-1)
             both = (first[..., 3] > 127) & (second[..., 3] > 127)
             inner = _interior(both)
             least, share, clean = EDITED
-            _, edited, rest = _differences(shift, inner, least)
+            _, edited, rest = _differences(biggest, inner, least)
             out[s] = (
-                _one_shift(shift, both, SHIFT, SHIFT_TOLERANCE, RECOLOURED)
-                | _one_shift(shift, inner, *SUBTLE, clean=CLEAN)
+                _one_shift(shift, biggest, both, SHIFT, SHIFT_TOLERANCE, RECOLOURED)
+                | _one_shift(shift, biggest, inner, *SUBTLE, clean=CLEAN)
                 | ((edited > share) & (rest < clean))
             )
         return out
@@ -340,17 +341,18 @@ class _Table:
 
 def _one_shift(
     shift: np.ndarray,
+    biggest: np.ndarray,
     region: np.ndarray,
     least: int,
     tolerance: int,
     share: float,
     clean: float = np.inf,
 ) -> np.ndarray:
-    """For each pair (``shift``: ``N x H x W x 3`` pixel differences), whether more than
-    ``share`` of its ``region`` changed by more than ``least`` (any channel), ``COHERENT`` of
-    those within ``tolerance`` of their median shift, while the rest of the region differs by
-    less than ``clean`` on average."""
-    changed, shares, rest = _differences(shift, region, least)
+    """For each pair (``shift``: ``N x H x W x 3`` pixel differences, ``biggest``: their
+    largest channel), whether more than ``share`` of its ``region`` changed by more than
+    ``least``, ``COHERENT`` of those within ``tolerance`` of their median shift, while the
+    rest of the region differs by less than ``clean`` on average."""
+    changed, shares, rest = _differences(biggest, region, least)
     out = np.zeros(len(shift), bool)
     for k in np.flatnonzero((shares > share) & (rest < clean)).tolist():
         moved = shift[k][changed[k]]
@@ -360,12 +362,11 @@ def _one_shift(
 
 
 def _differences(
-    shift: np.ndarray, region: np.ndarray, least: int
+    biggest: np.ndarray, region: np.ndarray, least: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per pair: the pixels of its ``region`` that changed by more than ``least`` (any
-    channel), their share of the region, and the mean largest change of the rest of the
+    """Per pair: the pixels of its ``region`` whose largest channel change (``biggest``) is
+    over ``least``, their share of the region, and the mean largest change of the rest of the
     region (0 where none is left)."""
-    biggest = np.abs(shift).max(axis=-1)
     changed = region & (biggest > least)
     shares = changed.sum(axis=(1, 2)) / np.maximum(region.sum(axis=(1, 2)), 1)
     rest = region & ~changed
