@@ -8,9 +8,7 @@ images, similarity ~0.4 inside a cluster, ~0 across) with planted near-duplicate
 0.75-0.98). Each (size, method) runs in a fresh process so peak RSS is its own; "search MiB"
 is the peak above the loaded vectors, what the search itself needed. Prints time, memory, recall
 of the planted pairs and recall of the exact pairs (where exact search ran), then the seconds
-and new pairs of joining the pairs found through shared neighbours (``search.neighbours``),
-and of joining lone files to the group of their nearest images (``search.completion``: here a
-fifth of the images are in pairs, each of the others a query).
+and new pairs of joining the pairs found through shared neighbours (``search.neighbours``).
 A second table times that join where it has work: images in groups of 12 copies with half of
 each group's 66 pairs found, and then grouping them (``search.verify.without_chains``, which
 keeps a pair only where half the pairs across the groups it joins are found: here it drops
@@ -77,9 +75,6 @@ def rss_mib() -> float:
 
 def run_one(count: int, method: str) -> dict:
     from imagededup.search import approximate_similar_pairs, similar_pairs
-    from imagededup.search.completion import completing_pairs
-    from imagededup.search.drawing import Drawings
-    from imagededup.search.graphics import SearchVectors
     from imagededup.search.neighbours import shared_neighbour_pairs
 
     with np.load(dataset(count)) as data:
@@ -92,9 +87,6 @@ def run_one(count: int, method: str) -> dict:
     start = time.perf_counter()
     joined = shared_neighbour_pairs(found, count)
     join_seconds = time.perf_counter() - start
-    start = time.perf_counter()
-    lone = completing_pairs(found, SearchVectors(vectors), Drawings([None] * count), THRESHOLD)
-    complete_seconds = time.perf_counter() - start
     codes = found.first.astype(np.int64) * count + found.second
     planted_codes = np.sort(planted, axis=1)
     planted_codes = planted_codes[:, 0].astype(np.int64) * count + planted_codes[:, 1]
@@ -106,8 +98,6 @@ def run_one(count: int, method: str) -> dict:
         "pairs": len(found),
         "join_seconds": join_seconds,
         "joined": len(joined),
-        "complete_seconds": complete_seconds,
-        "completed": len(lone),
         "planted_recall": float(np.isin(planted_codes, codes).mean()),
         "codes": codes.tolist() if count <= 100_000 else None,
     }
@@ -159,10 +149,9 @@ def main() -> None:
     print(f"{os.cpu_count()} cores, threshold {THRESHOLD}, {DIM}-d vectors")
     print(
         "| N | method | seconds | peak RSS MiB | search MiB | vectors MiB | pairs"
-        " | planted recall | exact recall | join seconds | joined pairs | lone files seconds"
-        " | their pairs |"
+        " | planted recall | exact recall | join seconds | joined pairs |"
     )
-    print("|---" * 13 + "|")
+    print("|---" * 11 + "|")
     for count in map(int, args.sizes.split(",")):
         exact_codes = None
         for method in ("exact", "ivf"):
@@ -182,8 +171,7 @@ def main() -> None:
                 f" {row['search_mib']:.0f} | {row['vectors_mib']:.0f} | {row['pairs']:,} |"
                 f" {row['planted_recall']:.4f} |"
                 f" {'n/a' if recall is None else f'{recall:.4f}'} |"
-                f" {row['join_seconds']:.2f} | {row['joined']:,} |"
-                f" {row['complete_seconds']:.1f} | {row['completed']:,} |",
+                f" {row['join_seconds']:.2f} | {row['joined']:,} |",
                 flush=True,
             )
     print(

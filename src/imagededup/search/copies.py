@@ -93,18 +93,12 @@ def crowd_of(below: np.ndarray, over_cap: np.ndarray) -> np.ndarray:
     return np.where(known, kth, FLOOR).astype(np.float32)
 
 
-def penalised(pairs: Pairs, crowd_first: np.ndarray, crowd_second: np.ndarray) -> np.ndarray:
-    """Each pair's score less ``BETA`` times how far its more crowded image's crowding (of
-    ``crowd_first`` for ``first``, ``crowd_second`` for ``second``) exceeds ``FLOOR``."""
-    worst = np.maximum(crowd_first[pairs.first], crowd_second[pairs.second])
-    return pairs.scores - BETA * np.maximum(0.0, worst - FLOOR)
-
-
 def normalized(
     pairs: Pairs, crowd_first: np.ndarray, crowd_second: np.ndarray, threshold: float
 ) -> Pairs:
     """``pairs`` with the crowding penalty applied, keeping those still >= ``threshold``."""
-    scores = penalised(pairs, crowd_first, crowd_second)
+    worst = np.maximum(crowd_first[pairs.first], crowd_second[pairs.second])
+    scores = pairs.scores - BETA * np.maximum(0.0, worst - FLOOR)
     keep = scores >= threshold - 1e-6
     return Pairs(pairs.first[keep], pairs.second[keep], scores[keep].astype(np.float32))
 

@@ -161,17 +161,6 @@ class _KeyBucket:
         self.scores = np.maximum.reduceat(scores, starts) if len(starts) else scores
 
 
-def cross_blocks(queries: np.ndarray, base: Rows, threshold: float) -> Iterator[Pairs]:
-    """All ``(q, b)`` with ``queries[q] . base[b] >= threshold`` (unit rows), from matrix
-    products of blocks (BLAS: about twice as fast as FAISS's flat range search), in parts."""
-    for col_start, col_stop in blocks(len(base)):
-        columns = float_rows(base, slice(col_start, col_stop))
-        cols = np.arange(col_start, col_stop)
-        for start, stop in blocks(len(queries)):
-            sims = queries[start:stop] @ columns.T
-            yield above(sims, threshold, np.arange(start, stop), cols)
-
-
 def similar_pairs(vectors: np.ndarray, threshold: float) -> Pairs:
     """All ``i < j`` with ``vectors[i] . vectors[j] >= threshold`` (rows must be unit length).
 

@@ -8,8 +8,7 @@ missed each other are joined through shared neighbours (``search.neighbours``) a
 pairs are checked too. Last, groups are formed surest pair first: two groups join only when at
 least half the pairs across them are matches (one false match does not join two groups of
 copies), and no group may hold two graphics that no pair links directly or that are mirror
-images of each other. Files left in no group then join the group of their nearest images
-(``search.completion``).
+images of each other.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from imagededup.search.completion import completing_pairs
 from imagededup.search.drawing import Drawings
 from imagededup.search.exact import unique_pairs
 from imagededup.search.graphics import SearchVectors, clear_best, graphic_candidates
@@ -37,8 +35,7 @@ def refined(
     """``pairs`` found at ``threshold`` among the files ``paths`` (None: unknown, never
     checked), with the graphics' own candidates when the ``searched`` vectors are at hand,
     checked, joined through shared neighbours and kept from chaining images into groups they
-    do not match; then files left in no group join the group of their nearest images
-    (``search.completion``, with the vectors at hand). Each file is read at most once."""
+    do not match. Each file is read at most once."""
     read = Drawings(paths)
     if searched is not None:
         candidates = graphic_candidates(searched, threshold, read)
@@ -48,18 +45,4 @@ def refined(
     checked, sure = checked.take(keep), sure[keep]
     joined, joined_sure = verified(shared_neighbour_pairs(checked, len(paths)), read, threshold)
     both = Pairs.concat([checked, joined])
-    grouped = without_chains(both, read, np.concatenate([sure, joined_sure]))
-    if searched is None:
-        return grouped
-    return Pairs.concat([grouped, completed(grouped, searched, read, threshold)])
-
-
-def completed(pairs: Pairs, searched: SearchVectors, read: Drawings, threshold: float) -> Pairs:
-    """The pairs that join lone files to the group of their nearest images
-    (``search.completion``), as ``first < second``; a file joins only if it matches every
-    member in colour (``verify.verified``), or not at all."""
-    joining = completing_pairs(pairs, searched, read, threshold)
-    kept = verified(joining, read, threshold)[0]
-    count = len(searched.vectors)
-    whole = np.bincount(joining.first, minlength=count) == np.bincount(kept.first, minlength=count)
-    return unique_pairs(kept.take(whole[kept.first]))
+    return without_chains(both, read, np.concatenate([sure, joined_sure]))
