@@ -55,6 +55,21 @@ def photo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def star_fields(tmp_path_factory):
+    """Nine different patches of the Hubble deep field, each with its mirror image: 18 files."""
+    folder = tmp_path_factory.mktemp("stars")
+    with Image.open(EXAMPLES / "hubble_deep_field.jpg") as im:
+        sky = im.convert("RGB")
+    w, h = sky.size
+    for i in range(3):
+        for j in range(3):
+            patch = sky.crop((i * w // 3, j * h // 3, (i + 1) * w // 3, (j + 1) * h // 3))
+            patch.save(folder / f"sky{i}{j}.png")
+            ImageOps.mirror(patch).save(folder / f"sky{i}{j}_mirrored.png")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def expected_groups() -> dict[str, set[str]]:
     """For each photo in ``photo_dir``, the set of files that are copies of the same source."""
     groups = {}

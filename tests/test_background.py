@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from PIL import Image, ImageOps
 
 from imagededup.methods import CNN
 from imagededup.models.registry import background
 from imagededup.search.copies import FLOOR, crowding, duplicate_pairs
 from imagededup.search.exact import flat_index
-from tests.conftest import EXAMPLES
 
 
 def test_the_default_models_have_a_background_and_others_none():
@@ -33,21 +30,6 @@ def test_crowding_with_a_background_is_crowding_over_both():
     union = crowding(flat_index(np.concatenate([images, extra])), images)
     np.testing.assert_allclose(both, union, atol=1e-6)
     assert np.all(both > FLOOR)
-
-
-@pytest.fixture(scope="module")
-def star_fields(tmp_path_factory):
-    """Nine different patches of the Hubble deep field, each with its mirror image: 18 files."""
-    folder = tmp_path_factory.mktemp("stars")
-    with Image.open(EXAMPLES / "hubble_deep_field.jpg") as im:
-        sky = im.convert("RGB")
-    w, h = sky.size
-    for i in range(3):
-        for j in range(3):
-            patch = sky.crop((i * w // 3, j * h // 3, (i + 1) * w // 3, (j + 1) * h // 3))
-            patch.save(folder / f"sky{i}{j}.png")
-            ImageOps.mirror(patch).save(folder / f"sky{i}{j}_mirrored.png")
-    return folder
 
 
 def test_a_small_collection_of_star_fields_keeps_copies_and_drops_most_look_alikes(star_fields):

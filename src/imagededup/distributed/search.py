@@ -60,7 +60,9 @@ def find_duplicates_from_parquet(
     names, vectors = [name for name, _ in keep], vectors[[i for _, i in keep]]
     views = manifest.get("view_count", 1)
     pairs = Pairs.empty()
-    searched = SearchVectors(vectors, views, background_of(manifest))
+    searched = SearchVectors(
+        vectors, views, background_of(manifest), manifest.get("default_threshold")
+    )
     if names:
         pairs = duplicate_pairs(vectors, threshold, views, approximate, searched.background)
     pairs = refined(pairs, [paths[i] for _, i in keep], threshold, searched)

@@ -221,7 +221,9 @@ class CNN(Finder[np.ndarray]):
         and decided by their pixels, copies joined through shared neighbours; an encoding
         map's files are found through ``self.sources``."""
         pairs = super()._matches(codes, threshold, names, source)
-        searched = SearchVectors(codes, self.view_count(codes), self.background(codes))
+        searched = SearchVectors(
+            codes, self.view_count(codes), self.background(codes), self.default_threshold
+        )
         paths: Sequence[PathLike | None]
         if isinstance(source, Mapping):
             paths = self.sources.paths(source[name] for name in names)

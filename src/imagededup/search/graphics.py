@@ -97,11 +97,14 @@ FEATURES = (
 
 @dataclass(frozen=True)
 class SearchVectors:
-    """The vectors a collection was searched with, for ``graphic_candidates``."""
+    """The vectors a collection was searched with, for ``graphic_candidates`` and
+    ``geometry.photo_candidates``, and the threshold the model was calibrated at (None:
+    unknown)."""
 
     vectors: np.ndarray
     view_count: int = 1
     background: np.ndarray | None = None
+    calibrated: float | None = None
 
 
 def graphic_candidates(searched: SearchVectors, threshold: float, read: Drawings) -> Pairs:

@@ -3,12 +3,14 @@
 Graphics are searched again below the threshold (``search.graphics``: the CNN is a poor judge
 of small flat drawings), and every pair that involves a graphic is decided from its pixels
 (``search.verify``); one found below the threshold is kept only as the clear best match of
-both its files at the other's size (``graphics.clear_best``). Then copies of one original that
-missed each other are joined through shared neighbours (``search.neighbours``) and those new
-pairs are checked too. Last, groups are formed surest pair first: two groups join only when at
-least half the pairs across them are matches (one false match does not join two groups of
-copies), and no group may hold two graphics that no pair links directly or that are mirror
-images of each other.
+both its files at the other's size (``graphics.clear_best``). Pairs of photos just over the
+threshold whose local features agree on no transform are dropped, and pairs just under it
+whose features agree on one are kept (``search.geometry``).
+Then copies of one original that missed each other are joined through shared neighbours
+(``search.neighbours``) and those new pairs are checked too. Last, groups are formed surest
+pair first: two groups join only when at least half the pairs across them are matches (one
+false match does not join two groups of copies), and no group may hold two graphics that no
+pair links directly or that are mirror images of each other.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 
 from imagededup.search.drawing import Drawings
 from imagededup.search.exact import unique_pairs
+from imagededup.search.geometry import Scenes, confirmed, photo_candidates, refuted
 from imagededup.search.graphics import SearchVectors, clear_best, graphic_candidates
 from imagededup.search.neighbours import shared_neighbour_pairs
 from imagededup.search.pairs import Pairs
@@ -43,6 +46,15 @@ def refined(
     checked, sure = verified(pairs, read, threshold, floor=-np.inf)
     keep = clear_best(checked, sure, read, threshold)
     checked, sure = checked.take(keep), sure[keep]
+    if searched is not None:
+        scenes = Scenes(paths)
+        keep = ~refuted(checked, sure, scenes, threshold)
+        checked, sure = checked.take(keep), sure[keep]
+        below = photo_candidates(searched, threshold, read)
+        below = below.take(confirmed(below, scenes))
+        scene, scene_sure = verified(below, read, threshold)
+        checked = Pairs.concat([checked, scene])
+        sure = np.concatenate([sure, scene_sure])
     joined, joined_sure = verified(shared_neighbour_pairs(checked, len(paths)), read, threshold)
     both = Pairs.concat([checked, joined])
     return without_chains(both, read, np.concatenate([sure, joined_sure]))

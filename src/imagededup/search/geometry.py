@@ -1,0 +1,233 @@
+"""Whether two photos show one scene: local features that agree on one geometric transform.
+
+The CNN's score of a strong crop, a rotation between its views or a compound edit often falls
+just under the threshold, and two look-alikes (star fields, rotated textures) often score just
+over it. Evidence the score lacks separates them: a copy's ORB keypoints (corners, blind to
+rotation and brightness) match the original's at places that one affine transform maps onto
+each other, while two look-alikes match by chance, scattered. Matches are kept by Lowe's ratio
+test and fitted by RANSAC to an affine transform that an edit could make (no reflection, the
+axes within ``ANISOTROPY``, the scale within ``SCALES``), the second file also tried mirrored.
+Pairs of photos up to ``MARGIN`` under the threshold, each file's ``CANDIDATES`` best, are
+kept when at least ``INLIERS`` matches fit (``confirmed``); pairs less than ``CHECKED`` over it
+are dropped when fewer than ``REFUTED`` do (``refuted``). A file without enough keypoints (a
+gradient, a flat drawing) is no evidence either way. Chosen on the tuning halves of
+benchmarks/sets/photos.py and of protocol.py --wide, the dev set and imagededup's protocol,
+whole and as random subsets (README, "Local features").
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from imagededup.images.decode import DecodeError, open_image, to_rgb
+from imagededup.images.loader import default_workers
+from imagededup.search.copies import duplicate_pairs
+from imagededup.search.drawing import Drawings
+from imagededup.search.graphics import SearchVectors
+from imagededup.search.pairs import Pairs
+
+MARGIN = 0.2
+"""Pairs of photos are candidates down to this far below the search's threshold."""
+CANDIDATES = 5
+"""Candidates of each file, best score first: a pair is checked when it is among either's."""
+SIDE = 384
+"""Longest side (px) each photo is scaled to, up or down, before its keypoints are found."""
+FEATURES = 500
+"""Most ORB keypoints of each photo."""
+RATIO = 0.8
+"""Lowe's ratio test: a match is kept when its nearest descriptor is this much nearer than the
+second nearest."""
+TOLERANCE = 0.01
+"""Most distance (share of ``SIDE``) of a match from where the transform maps it, to fit it."""
+INLIERS = 12
+"""Least matches that must fit one transform for two photos under the threshold to be kept."""
+CHECKED = 0.12
+"""Pairs of photos scoring less than this over the threshold are kept only when their
+keypoints do not refute them: at least ``REFUTED`` matches fit one transform."""
+REFUTED = 6
+"""Fewer matches fitting one transform refute a pair (when both files have keypoints)."""
+ANISOTROPY = 0.4
+"""Least ratio of the transform's shorter to longer axis (an aspect change squashes one axis;
+a degenerate fit collapses both onto a line)."""
+SCALES = (0.1, 10.0)
+"""Range of the transform's scale (geometric mean of its axes), ``SIDE`` to ``SIDE``."""
+_TRIALS = 2000
+
+
+@dataclass(frozen=True)
+class Keypoints:
+    """A photo's ORB keypoints at ``SIDE`` px (``N x 2`` positions, ``N x 32`` descriptors), as
+    it is and mirrored left to right: ORB is blind to rotation, not to reflection."""
+
+    points: np.ndarray
+    descriptors: np.ndarray
+    mirrored_points: np.ndarray
+    mirrored_descriptors: np.ndarray
+
+
+def keypoints(path: str | os.PathLike[str]) -> Keypoints | None:
+    """The file's ``Keypoints``, or None when it cannot be read or has too few to compare."""
+    try:
+        with open_image(path, SIDE // 2) as image:
+            grey = to_rgb(image).convert("L")
+    except (DecodeError, OSError, ValueError):
+        return None
+    scale = SIDE / max(grey.size)
+    size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
+    pixels = np.asarray(grey.resize(size))
+    orb = cv2.ORB.create(nfeatures=FEATURES)
+    try:
+        found = [
+            orb.detectAndCompute(p, None) for p in (pixels, np.ascontiguousarray(pixels[:, ::-1]))
+        ]
+    except cv2.error:  # a strip too thin for ORB's window
+        return None
+    if any(d is None or len(d) < INLIERS for _, d in found):
+        return None
+    (upright, codes), (mirrored, mirrored_codes) = found
+    return Keypoints(_positions(upright), codes, _positions(mirrored), mirrored_codes)
+
+
+def _positions(found: Sequence[cv2.KeyPoint]) -> np.ndarray:
+    return np.array([k.pt for k in found], np.float32).reshape(-1, 2)
+
+
+def fitted(a: Keypoints, b: Keypoints) -> int:
+    """How many matches of ``a`` and ``b`` (or ``b`` mirrored) fit one plausible affine
+    transform, the larger of the two (0: none plausible)."""
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    return max(
+        _fitted(matcher, a.points, a.descriptors, points, codes)
+        for points, codes in (
+            (b.points, b.descriptors),
+            (b.mirrored_points, b.mirrored_descriptors),
+        )
+    )
+
+
+def _fitted(
+    matcher: cv2.BFMatcher,
+    points: np.ndarray,
+    codes: np.ndarray,
+    other_points: np.ndarray,
+    other_codes: np.ndarray,
+) -> int:
+    near = [m for m in matcher.knnMatch(codes, other_codes, k=2) if len(m) == 2]
+    good = [m[0] for m in near if m[0].distance < RATIO * m[1].distance]
+    if len(good) < INLIERS:
+        return 0
+    source = points[[m.queryIdx for m in good]]
+    target = other_points[[m.trainIdx for m in good]]
+    transform, inliers = cv2.estimateAffine2D(
+        source,
+        target,
+        method=cv2.RANSAC,
+        ransacReprojThreshold=TOLERANCE * SIDE,
+        maxIters=_TRIALS,
+        confidence=0.99,
+    )
+    if transform is None or inliers is None or not plausible(transform[:, :2]):
+        return 0
+    return int(inliers.sum())
+
+
+def plausible(linear: np.ndarray) -> bool:
+    """Whether the linear part of an affine transform could be an edit of a photo: no
+    reflection (mirror images are matched as such), axes within ``ANISOTROPY`` of each other
+    and a scale within ``SCALES``."""
+    longer, shorter = np.linalg.svd(linear, compute_uv=False)
+    return (
+        float(np.linalg.det(linear)) > 0
+        and shorter >= ANISOTROPY * longer
+        and SCALES[0] <= float(np.sqrt(longer * shorter)) <= SCALES[1]
+    )
+
+
+def photo_candidates(searched: SearchVectors, threshold: float, read: Drawings) -> Pairs:
+    """Pairs of photos (neither a graphic, ``read``) among the searched files whose normalised
+    score is under ``threshold`` by at most ``MARGIN``, and among the ``CANDIDATES`` best of
+    either file, for ``confirmed`` to decide. None above the model's calibrated threshold (or
+    when it is unknown): a stricter threshold asks for closer copies than a strong crop."""
+    if searched.calibrated is None or threshold > searched.calibrated:
+        return Pairs.empty()
+    found = duplicate_pairs(
+        searched.vectors,
+        threshold - MARGIN,
+        searched.view_count,
+        background=searched.background,
+    )
+    found = found.take(found.scores < threshold)
+    found = found.take(best_candidates(found))
+    photos = [
+        read.graphic(i) is None and read.graphic(j) is None
+        for i, j in zip(found.first.tolist(), found.second.tolist(), strict=True)
+    ]
+    return found.take(np.array(photos, bool))
+
+
+def best_candidates(pairs: Pairs, count: int = CANDIDATES) -> np.ndarray:
+    """Which of ``pairs`` are among the ``count`` best scoring of either of their files."""
+    ends = np.concatenate([pairs.first, pairs.second]).astype(np.int64)
+    scores = np.concatenate([pairs.scores, pairs.scores])
+    order = np.lexsort((-scores, ends))
+    sorted_ends = ends[order]
+    starts = np.r_[True, sorted_ends[1:] != sorted_ends[:-1]]
+    rank = np.arange(len(order)) - np.flatnonzero(starts)[np.cumsum(starts) - 1]
+    best = np.zeros(len(ends), bool)
+    best[order] = rank < count
+    return best[: len(pairs)] | best[len(pairs) :]
+
+
+class Scenes:
+    """The ``Keypoints`` of each image ``i`` of a search, from ``paths[i]`` (None: no file),
+    read on first use and kept, and how well pairs of them fit one transform."""
+
+    def __init__(self, paths: Sequence[str | os.PathLike[str] | None]) -> None:
+        self.paths = paths
+        self.read: dict[int, Keypoints | None] = {}
+
+    def fitted(self, pairs: Pairs) -> np.ndarray:
+        """For each of ``pairs`` (indices into ``paths``), how many matches fit one plausible
+        transform (``fitted``); -1 where either file cannot be read or has too few keypoints
+        (a flat drawing, a gradient): then no evidence either way. Files are read, and pairs
+        compared, on ``default_workers()`` threads (OpenCV and Pillow release the GIL)."""
+        if len(pairs) == 0:
+            return np.zeros(0, np.int64)
+        files = np.unique(np.concatenate([pairs.first, pairs.second])).tolist()
+        todo = [i for i in files if i not in self.read]
+
+        def read(i: int) -> Keypoints | None:
+            path = self.paths[i]
+            return None if path is None else keypoints(path)
+
+        def count(pair: tuple[int, int]) -> int:
+            a, b = self.read[pair[0]], self.read[pair[1]]
+            return -1 if a is None or b is None else fitted(a, b)
+
+        with ThreadPoolExecutor(max_workers=default_workers()) as pool:
+            self.read.update(zip(todo, pool.map(read, todo), strict=True))
+            ends = zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)
+            return np.fromiter(pool.map(count, ends), np.int64, count=len(pairs))
+
+
+def confirmed(pairs: Pairs, scenes: Scenes) -> np.ndarray:
+    """Which of ``pairs`` of photos (found under the threshold) show one scene: at least
+    ``INLIERS`` matches fit one transform."""
+    return scenes.fitted(pairs) >= INLIERS
+
+
+def refuted(pairs: Pairs, sure: np.ndarray, scenes: Scenes, threshold: float) -> np.ndarray:
+    """Which of ``pairs`` found at ``threshold`` are photos (``sure`` infinite, as
+    ``verify.verified`` gives it) scoring under ``threshold + CHECKED`` whose keypoints fit no
+    transform (fewer than ``REFUTED`` matches): two look-alikes the score cannot tell apart."""
+    unsure = np.flatnonzero((sure == np.inf) & (pairs.scores < threshold + CHECKED))
+    found = scenes.fitted(pairs.take(unsure))
+    out = np.zeros(len(pairs), bool)
+    out[unsure] = (found >= 0) & (found < REFUTED)
+    return out
