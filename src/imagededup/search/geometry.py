@@ -99,16 +99,15 @@ def _positions(found: Sequence[cv2.KeyPoint]) -> np.ndarray:
 
 
 def fitted(a: Keypoints, b: Keypoints) -> int:
-    """How many matches of ``a`` and ``b`` (or ``b`` mirrored) fit one plausible affine
-    transform, the larger of the two (0: none plausible)."""
+    """How many matches of ``a`` and ``b`` fit one plausible affine transform (0: none
+    plausible); where fewer than ``INLIERS`` do, the larger of that and the same with ``b``
+    mirrored (every decision compares the count with ``INLIERS`` or less)."""
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
-    return max(
-        _fitted(matcher, a.points, a.descriptors, points, codes)
-        for points, codes in (
-            (b.points, b.descriptors),
-            (b.mirrored_points, b.mirrored_descriptors),
-        )
-    )
+    upright = _fitted(matcher, a.points, a.descriptors, b.points, b.descriptors)
+    if upright >= INLIERS:
+        return upright
+    mirrored = _fitted(matcher, a.points, a.descriptors, b.mirrored_points, b.mirrored_descriptors)
+    return max(upright, mirrored)
 
 
 def _fitted(
