@@ -5,12 +5,12 @@ of small flat drawings), and every pair that involves a graphic is decided from 
 (``search.verify``); one found below the threshold is kept only as the clear best match of
 both its files at the other's size (``graphics.clear_best``). Pairs of photos just over the
 threshold whose local features agree on no transform are dropped, and pairs just under it
-whose features agree on one are kept (``search.geometry``).
-Then copies of one original that missed each other are joined through shared neighbours
-(``search.neighbours``) and those new pairs are checked too. Last, groups are formed surest
-pair first: two groups join only when at least half the pairs across them are matches (one
-false match does not join two groups of copies), and no group may hold two graphics that no
-pair links directly or that are mirror images of each other.
+whose features agree on one are kept (``search.geometry``). Then copies of one original that
+missed each other are joined through shared neighbours (``search.neighbours``) and those new
+pairs are checked too. Last, groups are formed surest pair first: two groups join only when at
+least half the pairs across them are matches (one false match does not join two groups of
+copies), and no group may hold two graphics that no pair links directly or that are mirror
+images of each other.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ def refined(
     """``pairs`` found at ``threshold`` among the files ``paths`` (None: unknown, never
     checked), with the graphics' own candidates when the ``searched`` vectors are at hand,
     checked, joined through shared neighbours and kept from chaining images into groups they
-    do not match. Each file is read at most once."""
+    do not match. Each file is read at most once for its pixel checks (``Drawings``, at most 64
+    px) and, if a photo in a pair near the threshold, once for its keypoints (``Scenes``, 384
+    px)."""
     read = Drawings(paths)
     if searched is not None:
         candidates = graphic_candidates(searched, threshold, read)
