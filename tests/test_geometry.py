@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageFilter, ImageOps
 
 from imagededup.methods import CNN
-from imagededup.search import geometry
+from imagededup.search import geometry, refine
 from imagededup.search.pairs import Pairs
 from tests.conftest import EXAMPLES, ORIGINALS, original
 
@@ -130,3 +130,55 @@ def test_look_alike_star_fields_over_the_threshold_are_refuted_and_mirror_images
     monkeypatch.setattr(geometry, "REFUTED", 0)  # the score alone: look-alike patches pair
     wrong, mirrors = pairs(cnn.find_duplicates(image_dir=star_fields))
     assert wrong > 20 and mirrors == 9
+
+
+@pytest.fixture(scope="module")
+def turned_crops(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four example photos, each with its mirror image, its upside-down copy, a crop of its
+    centre 60% and a crop of its centre 40% turned by 40 degrees; and the Hubble field."""
+    folder = tmp_path_factory.mktemp("turned")
+    shutil.copy(EXAMPLES / "hubble_deep_field.jpg", folder)
+    for name in PHOTOS:
+        photo = original(name)
+        photo.save(folder / f"{name}.jpg", quality=90)
+        ImageOps.mirror(photo).save(folder / f"{name}_mirror.jpg", quality=90)
+        ImageOps.flip(photo).save(folder / f"{name}_flip.jpg", quality=90)
+        crop_rotated(name, 0.6, 0.0).save(folder / f"{name}_crop.jpg", quality=90)
+        crop_rotated(name, 0.4, -40.0).save(folder / f"{name}_turned.jpg", quality=90)
+    return folder
+
+
+def test_copies_sharing_a_neighbour_are_kept_on_their_features_whatever_their_score(
+    cnn: CNN, turned_crops: Path, monkeypatch: pytest.MonkeyPatch
+):
+    def pairs() -> set[frozenset]:
+        return set(found_pairs(cnn.find_duplicates(image_dir=turned_crops, scores=True)))
+
+    def same(pair: frozenset) -> bool:
+        return len({name.split("_")[0].split(".")[0] for name in pair}) == 1
+
+    found = pairs()
+    monkeypatch.setattr(refine, "neighbour_candidates", lambda *_: Pairs.empty())
+    fewer = pairs()
+    assert all(map(same, found))
+    assert fewer < found and len(found - fewer) >= 8  # the turned crops with most copies
+    # some of the pairs added score too low even for the candidates under the threshold
+    scores = found_pairs(
+        cnn.find_duplicates(image_dir=turned_crops, scores=True, min_similarity_threshold=-1.0)
+    )
+    floor = cnn.default_threshold - geometry.MARGIN
+    assert any(scores[pair] < floor for pair in found - fewer)
+
+
+def test_faint_corners_of_a_smooth_photo_confirm_a_match_but_never_refute_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    smooth = original("coffee").filter(ImageFilter.GaussianBlur(5))
+    smooth.save(tmp_path / "a.png")
+    smooth.rotate(20, Image.Resampling.BICUBIC).save(tmp_path / "b.png")
+    paths = [tmp_path / "a.png", tmp_path / "b.png"]
+    pair = Pairs(np.array([0]), np.array([1]), np.zeros(1, np.float32))
+    faint = geometry.Scenes(paths).fitted(pair)
+    assert geometry.Scenes(paths).fitted(pair, faint=False).tolist() == [-1]
+    monkeypatch.setattr(geometry, "FEW", 0)  # only the corners at OpenCV's default threshold
+    assert 0 <= geometry.Scenes(paths).fitted(pair)[0] < geometry.INLIERS <= faint[0]

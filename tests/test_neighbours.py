@@ -65,6 +65,12 @@ def test_nothing_to_join():
     assert as_dict(shared_neighbour_pairs(chain, 5)) == {}  # 1/4 and 1/5 overlaps: too little
 
 
+def test_any_overlap_lists_every_pair_two_steps_apart():
+    chain = pairs_of({(0, 1): 0.9, (1, 2): 0.8, (2, 3): 0.7, (3, 4): 0.9})
+    two_steps = {(0, 2): 0.8, (1, 3): 0.7, (2, 4): 0.7}
+    assert as_dict(shared_neighbour_pairs(chain, 5, least=0.0)) == pytest.approx(two_steps)
+
+
 def square_crop(image: Image.Image, keep: float) -> Image.Image:
     w, h = round(image.width * keep), round(image.height * keep)
     x, y = (image.width - w) // 2, (image.height - h) // 2

@@ -30,6 +30,7 @@ from imagededup.images.loader import default_workers
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.drawing import Drawings
 from imagededup.search.graphics import SearchVectors
+from imagededup.search.neighbours import shared_neighbour_pairs
 from imagededup.search.pairs import Pairs
 
 MARGIN = 0.2
@@ -40,6 +41,14 @@ SIDE = 384
 """Longest side (px) each photo is scaled to, up or down, before its keypoints are found."""
 FEATURES = 500
 """Most ORB keypoints of each photo."""
+CORNERS = 20
+"""ORB's corner (FAST) threshold: least contrast around a keypoint (OpenCV's default)."""
+FEW = 100
+"""A photo with fewer keypoints than this (a smooth drawing, a small crop scaled up) is read
+again at ``FAINT``."""
+FAINT = 8
+"""The corner threshold of photos with ``FEW`` keypoints. Faint corners can confirm a match
+but not refute one: on gradients they move between copies."""
 RATIO = 0.8
 """Lowe's ratio test: a match is kept when its nearest descriptor is this much nearer than the
 second nearest."""
@@ -69,10 +78,13 @@ class Keypoints:
     descriptors: np.ndarray
     mirrored_points: np.ndarray
     mirrored_descriptors: np.ndarray
+    faint: bool = False
+    """Found at the ``FAINT`` corner threshold: evidence for a match, never against one."""
 
 
 def keypoints(path: str | os.PathLike[str]) -> Keypoints | None:
-    """The file's ``Keypoints``, or None when it cannot be read or has too few to compare."""
+    """The file's ``Keypoints``, at the ``FAINT`` corner threshold when fewer than ``FEW`` are
+    found at ``CORNERS``; None when it cannot be read or has too few to compare."""
     try:
         with open_image(path, SIDE // 2) as image:
             grey = to_rgb(image).convert("L")
@@ -81,17 +93,24 @@ def keypoints(path: str | os.PathLike[str]) -> Keypoints | None:
     scale = SIDE / max(grey.size)
     size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
     pixels = np.asarray(grey.resize(size))
-    orb = cv2.ORB.create(nfeatures=FEATURES)
     try:
-        found = [
-            orb.detectAndCompute(p, None) for p in (pixels, np.ascontiguousarray(pixels[:, ::-1]))
-        ]
+        found = _found(pixels, CORNERS)
+        faint = len(found[0][0]) < FEW
+        if faint:
+            found = _found(pixels, FAINT)
     except cv2.error:  # a strip too thin for ORB's window
         return None
     if any(d is None or len(d) < INLIERS for _, d in found):
         return None
     (upright, codes), (mirrored, mirrored_codes) = found
-    return Keypoints(_positions(upright), codes, _positions(mirrored), mirrored_codes)
+    return Keypoints(_positions(upright), codes, _positions(mirrored), mirrored_codes, faint)
+
+
+def _found(pixels: np.ndarray, corners: int) -> list[tuple[Sequence[cv2.KeyPoint], np.ndarray]]:
+    """ORB's keypoints and descriptors of ``pixels`` and of their mirror image."""
+    orb = cv2.ORB.create(nfeatures=FEATURES, fastThreshold=corners)
+    mirrored = np.ascontiguousarray(pixels[:, ::-1])
+    return [orb.detectAndCompute(p, None) for p in (pixels, mirrored)]
 
 
 def _positions(found: Sequence[cv2.KeyPoint]) -> np.ndarray:
@@ -148,13 +167,17 @@ def plausible(linear: np.ndarray) -> bool:
     )
 
 
+def rescues(searched: SearchVectors, threshold: float) -> bool:
+    """Whether pairs under ``threshold`` may be kept on their local features: not above the
+    model's calibrated threshold (nor when it is unknown), since a stricter threshold asks
+    for closer copies than a strong crop."""
+    return searched.calibrated is not None and threshold <= searched.calibrated
+
+
 def photo_candidates(searched: SearchVectors, threshold: float, read: Drawings) -> Pairs:
     """Pairs of photos (neither a graphic, ``read``) among the searched files whose normalised
     score is under ``threshold`` by at most ``MARGIN``, and among the ``CANDIDATES`` best of
-    either file, for ``confirmed`` to decide. None above the model's calibrated threshold (or
-    when it is unknown): a stricter threshold asks for closer copies than a strong crop."""
-    if searched.calibrated is None or threshold > searched.calibrated:
-        return Pairs.empty()
+    either file, for ``confirmed`` to decide."""
     found = duplicate_pairs(
         searched.vectors,
         threshold - MARGIN,
@@ -162,12 +185,24 @@ def photo_candidates(searched: SearchVectors, threshold: float, read: Drawings) 
         background=searched.background,
     )
     found = found.take(found.scores < threshold)
-    found = found.take(best_candidates(found))
+    return _photos(found.take(best_candidates(found)), read)
+
+
+def neighbour_candidates(pairs: Pairs, count: int, read: Drawings) -> Pairs:
+    """Pairs of photos among ``count`` files that ``pairs`` lack but that share a neighbour in
+    them, for ``confirmed`` to decide: two copies of one original (a small crop, a turned
+    copy) whose own score is too low even for ``photo_candidates``. Scored by their best
+    shared neighbour, as ``shared_neighbour_pairs`` scores the pairs it joins."""
+    return _photos(shared_neighbour_pairs(pairs, count, least=0.0), read)
+
+
+def _photos(pairs: Pairs, read: Drawings) -> Pairs:
+    """Those of ``pairs`` whose files are both photos (neither a graphic, ``read``)."""
     photos = [
         read.graphic(i) is None and read.graphic(j) is None
-        for i, j in zip(found.first.tolist(), found.second.tolist(), strict=True)
+        for i, j in zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)
     ]
-    return found.take(np.array(photos, bool))
+    return pairs.take(np.array(photos, bool))
 
 
 def best_candidates(pairs: Pairs, count: int = CANDIDATES) -> np.ndarray:
@@ -191,11 +226,12 @@ class Scenes:
         self.paths = paths
         self.read: dict[int, Keypoints | None] = {}
 
-    def fitted(self, pairs: Pairs) -> np.ndarray:
+    def fitted(self, pairs: Pairs, faint: bool = True) -> np.ndarray:
         """For each of ``pairs`` (indices into ``paths``), how many matches fit one plausible
         transform (``fitted``); -1 where either file cannot be read or has too few keypoints
-        (a flat drawing, a gradient): then no evidence either way. Files are read, and pairs
-        compared, on ``default_workers()`` threads (OpenCV and Pillow release the GIL)."""
+        (a flat drawing, a gradient), or, unless ``faint``, has only faint ones: then no
+        evidence either way. Files are read, and pairs compared, on ``default_workers()``
+        threads (OpenCV and Pillow release the GIL)."""
         if len(pairs) == 0:
             return np.zeros(0, np.int64)
         files = np.unique(np.concatenate([pairs.first, pairs.second])).tolist()
@@ -207,7 +243,9 @@ class Scenes:
 
         def count(pair: tuple[int, int]) -> int:
             a, b = self.read[pair[0]], self.read[pair[1]]
-            return -1 if a is None or b is None else fitted(a, b)
+            if a is None or b is None or (not faint and (a.faint or b.faint)):
+                return -1
+            return fitted(a, b)
 
         with ThreadPoolExecutor(max_workers=default_workers()) as pool:
             self.read.update(zip(todo, pool.map(read, todo), strict=True))
@@ -224,9 +262,10 @@ def confirmed(pairs: Pairs, scenes: Scenes) -> np.ndarray:
 def refuted(pairs: Pairs, sure: np.ndarray, scenes: Scenes, threshold: float) -> np.ndarray:
     """Which of ``pairs`` found at ``threshold`` are photos (``sure`` infinite, as
     ``verify.verified`` gives it) scoring under ``threshold + CHECKED`` whose keypoints fit no
-    transform (fewer than ``REFUTED`` matches): two look-alikes the score cannot tell apart."""
+    transform (fewer than ``REFUTED`` matches, faint keypoints not counted): two look-alikes
+    the score cannot tell apart."""
     unsure = np.flatnonzero((sure == np.inf) & (pairs.scores < threshold + CHECKED))
-    found = scenes.fitted(pairs.take(unsure))
+    found = scenes.fitted(pairs.take(unsure), faint=False)
     out = np.zeros(len(pairs), bool)
     out[unsure] = (found >= 0) & (found < REFUTED)
     return out

@@ -23,20 +23,20 @@ MAX_NEIGHBOURS = 64
 (textures, star fields) more often than copies, and their pairs grow with the square."""
 
 
-def shared_neighbour_pairs(pairs: Pairs, count: int) -> Pairs:
+def shared_neighbour_pairs(pairs: Pairs, count: int, least: float = SHARED) -> Pairs:
     """The pairs among ``count`` images that ``pairs`` lack and whose neighbourhoods overlap by
-    at least ``SHARED``, as ``first < second``, scored by their best shared neighbour: the lower
+    at least ``least``, as ``first < second``, scored by their best shared neighbour: the lower
     of its two scores, so every score still clears the threshold ``pairs`` were found at.
     ``pairs`` may hold a pair twice or either way round (as a distributed search writes them).
     """
     pairs = unique_pairs(pairs)
     if len(pairs) < 2:
         return Pairs.empty(pairs.scores.dtype.type)
-    first, second, scores = _joined(pairs, count)
+    first, second, scores = _joined(pairs, count, least)
     return Pairs(first, second, scores.astype(pairs.scores.dtype))
 
 
-def _joined(pairs: Pairs, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _joined(pairs: Pairs, count: int, least: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``shared_neighbour_pairs`` of ``first < second`` pairs, each once."""
     hub = np.concatenate([pairs.first, pairs.second])
     other = np.concatenate([pairs.second, pairs.first])
@@ -66,5 +66,5 @@ def _joined(pairs: Pairs, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     unique, first_row, shared = np.unique(key, return_index=True, return_counts=True)
     low, high = unique // count, unique % count
     overlap = shared / (degree[low] + degree[high] + 2 - shared)
-    keep = overlap >= SHARED - 1e-9
+    keep = overlap >= least - 1e-9
     return low[keep], high[keep], via[first_row][keep]

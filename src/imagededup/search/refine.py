@@ -4,13 +4,13 @@ Graphics are searched again below the threshold (``search.graphics``: the CNN is
 of small flat drawings), and every pair that involves a graphic is decided from its pixels
 (``search.verify``); one found below the threshold is kept only as the clear best match of
 both its files at the other's size (``graphics.clear_best``). Pairs of photos just over the
-threshold whose local features agree on no transform are dropped, and pairs just under it
-whose features agree on one are kept (``search.geometry``). Then copies of one original that
-missed each other are joined through shared neighbours (``search.neighbours``) and those new
-pairs are checked too. Last, groups are formed surest pair first: two groups join only when at
-least half the pairs across them are matches (one false match does not join two groups of
-copies), and no group may hold two graphics that no pair links directly or that are mirror
-images of each other.
+threshold whose local features agree on no transform are dropped; pairs just under it, and
+pairs of photos that share a neighbour whatever their score, are kept when their features
+agree on one (``search.geometry``). Then copies of one original that missed each other are
+joined through shared neighbours (``search.neighbours``) and those new pairs are checked too.
+Last, groups are formed surest pair first: two groups join only when at least half the pairs
+across them are matches (one false match does not join two groups of copies), and no group
+may hold two graphics that no pair links directly or that are mirror images of each other.
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ import numpy as np
 
 from imagededup.search.drawing import Drawings
 from imagededup.search.exact import unique_pairs
-from imagededup.search.geometry import Scenes, confirmed, photo_candidates, refuted
+from imagededup.search.geometry import (
+    Scenes,
+    confirmed,
+    neighbour_candidates,
+    photo_candidates,
+    refuted,
+    rescues,
+)
 from imagededup.search.graphics import SearchVectors, clear_best, graphic_candidates
 from imagededup.search.neighbours import shared_neighbour_pairs
 from imagededup.search.pairs import Pairs
@@ -52,11 +59,22 @@ def refined(
         scenes = Scenes(paths)
         keep = ~refuted(checked, sure, scenes, threshold)
         checked, sure = checked.take(keep), sure[keep]
-        below = photo_candidates(searched, threshold, read)
-        below = below.take(confirmed(below, scenes))
-        scene, scene_sure = verified(below, read, threshold)
-        checked = Pairs.concat([checked, scene])
-        sure = np.concatenate([sure, scene_sure])
-    joined, joined_sure = verified(shared_neighbour_pairs(checked, len(paths)), read, threshold)
-    both = Pairs.concat([checked, joined])
-    return without_chains(both, read, np.concatenate([sure, joined_sure]))
+        if rescues(searched, threshold):
+            below = photo_candidates(searched, threshold, read)
+            below = below.take(confirmed(below, scenes))
+            checked, sure = _with_verified(checked, sure, below, read, threshold)
+            hops = neighbour_candidates(checked, len(paths), read)
+            hops = hops.take(confirmed(hops, scenes))
+            checked, sure = _with_verified(checked, sure, hops, read, threshold)
+    joined = shared_neighbour_pairs(checked, len(paths))
+    checked, sure = _with_verified(checked, sure, joined, read, threshold)
+    return without_chains(checked, read, sure)
+
+
+def _with_verified(
+    checked: Pairs, sure: np.ndarray, found: Pairs, read: Drawings, threshold: float
+) -> tuple[Pairs, np.ndarray]:
+    """``checked`` pairs and their ``sure`` scores, with those of ``found`` that ``verified``
+    keeps."""
+    kept, kept_sure = verified(found, read, threshold)
+    return Pairs.concat([checked, kept]), np.concatenate([sure, kept_sure])
