@@ -8,9 +8,11 @@ each other, while two look-alikes match by chance, scattered. Matches are kept b
 test and fitted by RANSAC to an affine transform that an edit could make (no reflection, the
 axes within ``ANISOTROPY``, the scale within ``SCALES``), the second file also tried mirrored.
 Pairs of photos up to ``MARGIN`` under the threshold, each file's ``CANDIDATES`` best, are
-kept when at least ``INLIERS`` matches fit (``confirmed``); pairs less than ``CHECKED`` over it
-are dropped when fewer than ``REFUTED`` do (``refuted``). A file without enough keypoints (a
-gradient, a flat drawing) is no evidence either way. Chosen on the tuning halves of
+kept when at least ``INLIERS`` matches fit (``confirmed``), and so are pairs of photos whose
+files share a neighbour, whatever their score (``neighbour_candidates``); pairs less than
+``CHECKED`` over it are dropped when fewer than ``REFUTED`` do (``refuted``). A smooth photo is
+read again at a fainter corner threshold, whose corners confirm but never refute; a file
+without enough keypoints (a flat drawing) is no evidence either way. Chosen on the tuning halves of
 benchmarks/sets/photos.py and of protocol.py --wide, the dev set and imagededup's protocol,
 whole and as random subsets (README, "Local features").
 """
