@@ -95,24 +95,19 @@ def keypoints(path: str | os.PathLike[str]) -> Keypoints | None:
     scale = SIDE / max(grey.size)
     size = (max(1, round(grey.width * scale)), max(1, round(grey.height * scale)))
     pixels = np.asarray(grey.resize(size))
+    orb = cv2.ORB.create(nfeatures=FEATURES, fastThreshold=CORNERS)
     try:
-        found = _found(pixels, CORNERS)
-        faint = len(found[0][0]) < FEW
-        if faint:
-            found = _found(pixels, FAINT)
+        upright, codes = orb.detectAndCompute(pixels, None)
+        faint = len(upright) < FEW
+        if faint:  # the mirror image is read once, at the threshold the upright one settles
+            orb.setFastThreshold(FAINT)
+            upright, codes = orb.detectAndCompute(pixels, None)
+        mirrored, mirrored_codes = orb.detectAndCompute(np.ascontiguousarray(pixels[:, ::-1]), None)
     except cv2.error:  # a strip too thin for ORB's window
         return None
-    if any(d is None or len(d) < INLIERS for _, d in found):
+    if any(d is None or len(d) < INLIERS for d in (codes, mirrored_codes)):
         return None
-    (upright, codes), (mirrored, mirrored_codes) = found
     return Keypoints(_positions(upright), codes, _positions(mirrored), mirrored_codes, faint)
-
-
-def _found(pixels: np.ndarray, corners: int) -> list[tuple[Sequence[cv2.KeyPoint], np.ndarray]]:
-    """ORB's keypoints and descriptors of ``pixels`` and of their mirror image."""
-    orb = cv2.ORB.create(nfeatures=FEATURES, fastThreshold=corners)
-    mirrored = np.ascontiguousarray(pixels[:, ::-1])
-    return [orb.detectAndCompute(p, None) for p in (pixels, mirrored)]
 
 
 def _positions(found: Sequence[cv2.KeyPoint]) -> np.ndarray:
