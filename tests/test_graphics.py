@@ -12,8 +12,9 @@ from PIL import Image, ImageOps
 from imagededup.search import auto, graphics
 from imagededup.search.drawing import Drawings
 from imagededup.search.graphics import (
+    DOUBT,
+    DOUBTED_GAP,
     FEATURES,
-    GAP,
     SURE_COPIES,
     SearchVectors,
     Trees,
@@ -116,11 +117,12 @@ def test_below_the_threshold_a_pair_is_kept_only_as_the_clear_best_of_both_files
         (1, 2, below, -2.5, False),  # 2's runner-up at 22 px, rejected
         (1, 3, below, 0.8, False),  # 3's best at 22 px, but 1 prefers 4
         (1, 4, below, 1.0, False),  # ... by less than GAP
-        (1, 5, below, 0.1, False),  # 5 is the only one of 32 px that 1 matches: the
-        # classifier's cut stands in for a runner-up, and 0.1 is less than GAP over it
+        (1, 5, below, 0.1, True),  # 5 is the only one of 32 px that 1 matches: -DOUBT
+        # stands in for a runner-up, and 0.1 is more than GAP over it
         (5, 6, above, 0.3, True),  # the classifier's word at the threshold
         (2, 4, above, 0.0, True),  # two copies of one size, whatever else matches
-        (3, 4, above, -0.5, False),  # rejected
+        (3, 4, above, -0.5, False),  # rejected, and the only one of 48 px 4 matches:
+        # -0.5 is less than DOUBTED_GAP over -DOUBT
     ]
     first, second, scores, sure, kept = map(np.array, zip(*cases, strict=True))
     pairs = Pairs(first, second, scores.astype(np.float32))
@@ -129,10 +131,16 @@ def test_below_the_threshold_a_pair_is_kept_only_as_the_clear_best_of_both_files
     assert clear_best(clear, np.array([1.0, -6.0, -7.0]), sized, 0.65).tolist() == [
         True, False, False
     ]  # fmt: skip
-    assert not clear_best(clear, np.array([-0.1, -6.0, -7.0]), sized, 0.65).any()  # rejected
+    # rejected, but by less than DOUBT and the clear best of both by DOUBTED_GAP: a redrawing
+    doubted = np.array([-DOUBT, -DOUBT - DOUBTED_GAP, -7.0])
+    assert clear_best(clear, doubted, sized, 0.65).tolist() == [True, False, False]
+    closer = doubted + np.array([0.0, 0.01, 0.0])  # 0's runner-up at 32 px too near
+    assert not clear_best(clear, closer, sized, 0.65).any()
+    rejected = doubted - np.array([0.01, 0.0, 0.0])  # rejected by more than DOUBT
+    assert not clear_best(clear, rejected, sized, 0.65).any()
     alone = Pairs(np.array([1]), np.array([6]), np.array([below], np.float32))
-    assert clear_best(alone, np.array([GAP]), sized, 0.65).tolist() == [True]
-    assert clear_best(alone, np.array([GAP - 0.01]), sized, 0.65).tolist() == [False]
+    assert clear_best(alone, np.array([0.0]), sized, 0.65).tolist() == [True]
+    assert clear_best(alone, np.array([-0.01]), sized, 0.65).tolist() == [False]
     photos = Pairs(np.array([0, 1]), np.array([2, 3]), np.array([below, above], np.float32))
     assert clear_best(photos, np.full(2, np.inf), sized, 0.65).tolist() == [False, True]
 

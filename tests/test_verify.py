@@ -163,6 +163,33 @@ def test_another_variant_of_one_size_fails_and_lossy_copies_pass(tmp_path, draw)
     assert (odds[1:] > 0).all()  # the copies
 
 
+def test_another_colourway_at_another_size_of_one_frame_fails_and_the_same_drawing_passes(
+    tmp_path,
+):
+    """An emoji's skin tones rendered at 64 and 160 px show one frame at one scale in their
+    thumbnails, so the colour shift tells them apart as at one size, while the same tone at
+    both sizes stays one asset; under ``drawing.PIXELS`` (another frame) and for edits, which
+    resampling blurs, the classifier alone decides."""
+    light, dark = (250, 200, 150), (212, 162, 112)
+    images = {
+        "light64": toned(64, light),
+        "light160": toned(160, light),
+        "dark160": toned(160, dark),
+        "dark24": toned(24, dark),
+        "key64": key(64, edited=False),
+        "edited128": key(128, edited=True),
+    }
+    paths = []
+    for name, image in images.items():
+        image.save(tmp_path / f"{name}.png")
+        paths.append(tmp_path / f"{name}.png")
+    pairs = Pairs(np.array([0, 0, 0, 4]), np.array([1, 2, 3, 5]), np.full(4, 0.85, np.float32))
+    odds = one_asset_odds(pairs, Drawings(paths), 0.65)
+    assert odds[0] > 0  # the same tone at 64 and 160 px
+    assert odds[1] == -np.inf  # another tone at 160 px
+    assert odds[2] > -np.inf and odds[3] > -np.inf  # 24 px; an edit: not variants by pixels
+
+
 def soft_arrow(size: int) -> Image.Image:
     """``arrow`` with smooth edges (drawn 4 times larger and reduced) over a faint shadow that
     reaches 3 px further right and down: what rendered icons look like."""

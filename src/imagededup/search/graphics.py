@@ -14,7 +14,8 @@ copy at the same size, which the tuning half lacks, is judged like a copy at ano
 count twice, outside it: two drawings of one size must have one shape (``MAX_CONFLICT``) and
 not be two colourways or edits of one drawing (``_Table.variants``), and a pair below the
 threshold is kept only when each file clearly prefers it to any other drawing of the other's
-size (``clear_best``).
+size (``clear_best``), as is, by a wider margin, a pair the classifier narrowly rejects (an
+icon redrawn for another size).
 """
 
 from __future__ import annotations
@@ -29,7 +30,14 @@ import numpy as np
 from imagededup.groups import connected_groups
 from imagededup.search.auto import base_index
 from imagededup.search.copies import duplicate_pairs
-from imagededup.search.drawing import GRIDS, LEVELS, Drawing, Drawings, turn_differences
+from imagededup.search.drawing import (
+    GRIDS,
+    LEVELS,
+    PIXELS,
+    Drawing,
+    Drawings,
+    turn_differences,
+)
 from imagededup.search.exact import blocks, unique_pairs
 from imagededup.search.pairs import Pairs
 
@@ -150,9 +158,19 @@ def nearest_drawings(drawings: list[Drawing]) -> tuple[np.ndarray, np.ndarray]:
 
 GAP = 0.25
 """How much surer (log-odds) than the runner-up, of either file at the other's size, a pair
-below the threshold must be to be kept (``clear_best``). With no runner-up, the classifier's
-cut stands in for it. Chosen on the tuning halves of benchmarks/sets/graphics.py, whole and as
-random subsets of 60 and 300 files (README, "Generalisation")."""
+below the threshold must be to be kept (``clear_best``). Chosen on the tuning halves of
+benchmarks/sets/graphics.py, whole and as random subsets of 60 and 300 files (README,
+"Generalisation")."""
+
+DOUBT = 1.0
+"""How far (log-odds) under the classifier's cut a pair may be and still be kept as the clear
+best of both its files (``clear_best``), by ``DOUBTED_GAP``; with no runner-up, ``-DOUBT``
+stands in for it. An icon theme redraws each icon at each size, and the classifier, which sees
+one pair at a time, rejects many such redrawings that no other drawing of that size rivals.
+Chosen on the tuning halves of benchmarks/sets/graphics.py, whole and as random subsets
+(README, "Redrawn at another size")."""
+DOUBTED_GAP = 1.0
+"""How much surer than the runner-up a pair the classifier rejects must be to be kept."""
 
 
 SURE_COPIES = 3.0
@@ -168,11 +186,12 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     infinite for photos: ``verify.verified`` with no floor) calls one asset, at ``threshold``
     or, below it, when each of the two files prefers the pair by ``GAP`` to any other of the
     other's size, rejected ones included (the ratio test of feature matching), drawings of one
-    size that the classifier calls one asset counting as one (copies in another format). An
-    icon set draws each asset once per size: the same icon redrawn at another size is the best
-    match among that size's drawings, while a drawing whose asset is missing meets several
-    near-misses alike, and a pair below the threshold that only one file prefers would chain
-    look-alikes into a group."""
+    size that the classifier calls one asset counting as one (copies in another format); and
+    pairs it rejects by at most ``DOUBT``, at any score, that both files prefer so by
+    ``DOUBTED_GAP``. An icon set draws each asset once per size: the same icon redrawn at
+    another size is the best match among that size's drawings, while a drawing whose asset is
+    missing meets several near-misses alike, and a pair below the threshold that only one file
+    prefers would chain look-alikes into a group."""
     keep = (sure >= 0) & (pairs.scores >= threshold)
     graphic = np.flatnonzero(sure < np.inf)  # both files read (``verified``)
     if len(graphic) == 0:
@@ -197,11 +216,12 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     heads, end_of = np.flatnonzero(starts), np.cumsum(starts) - 1
     best = rival[heads][end_of]  # each end's best candidate (with its copies)
     runner_up = np.maximum.reduceat(np.where(rival != best, ranked, -np.inf), heads)
-    runner_up[runner_up == -np.inf] = 0.0  # none, or a reshaped drawing: the cut stands in
+    runner_up[runner_up == -np.inf] = -DOUBT  # none, or a reshaped drawing: stands in
     margin = np.empty(len(ends))  # over the runner-up, where the pair is the best
     margin[order] = np.where(rival == best, ranked - runner_up[end_of], -np.inf)
-    clear = np.minimum(margin[:count], margin[count:]) >= GAP
-    keep[graphic[clear & (sure[graphic] >= 0)]] = True
+    gap = np.where(sure[graphic] >= 0, GAP, DOUBTED_GAP)
+    clear = np.minimum(margin[:count], margin[count:]) >= gap
+    keep[graphic[clear & (sure[graphic] >= -DOUBT)]] = True
     return keep
 
 
@@ -209,14 +229,15 @@ def one_asset_odds(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray
     """For each pair found at ``threshold`` (both files readable), the classifier's log-odds
     that it is one asset, less its cut: one asset from 0; minus infinity for two drawings of
     one size whose shapes differ (``MAX_CONFLICT``), or, where it would be one asset, that are
-    two colourways or edits of one drawing (``_Table.variants``)."""
+    two colourways or edits of one drawing, or two colourways of one frame at two sizes
+    (``_Table.variants``)."""
     if len(pairs) == 0:
         return np.zeros(0)
     table, first, second = _tabled(pairs, read)
     margins = pairs.scores.astype(np.float32) - np.float32(threshold)
     odds = classifier().log_odds(table.features(first, second, margins)) - classifier().cut
     odds[table.reshaped(first, second)] = -np.inf
-    accepted = np.flatnonzero(odds >= 0)  # a variant only matters where it would be kept
+    accepted = np.flatnonzero(odds >= -DOUBT)  # a variant only matters where it may be kept
     odds[accepted[table.variants(first[accepted], second[accepted])]] = -np.inf
     return odds
 
@@ -289,14 +310,17 @@ class _Table:
         return out
 
     def variants(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Whether the drawings of rows ``a[k]`` and ``b[k]`` are of one size and two variants
-        of one drawing, measured on ``drawing.PIXELS`` thumbnails: colourways, where more than
+        """Whether the drawings of rows ``a[k]`` and ``b[k]`` are two variants of one drawing,
+        measured on ``drawing.PIXELS`` thumbnails: colourways, where more than
         ``RECOLOURED`` of the pixels opaque in both changed by one colour shift (``COHERENT``
-        of the changed ones within ``SHIFT_TOLERANCE`` of their median shift) or, by the
-        ``SUBTLE`` test, their interiors did (an emoji's skin tones); or edits, where a clear
-        part of their interiors differs (``EDITED``) and the rest is alike."""
+        of the changed ones within ``SHIFT_TOLERANCE`` of their median shift), also at two
+        sizes of one frame (``_one_frame``: an emoji's skin tone rendered at 72 and 160 px), or,
+        of one size, by the ``SUBTLE`` test, their interiors did (an emoji's skin tones); or
+        edits of one size, where a clear part of their interiors differs (``EDITED``) and the
+        rest is alike."""
         out = np.zeros(len(a), bool)
-        rows = np.flatnonzero((self.size[a] == self.size[b]).all(axis=1))
+        one_size = (self.size[a] == self.size[b]).all(axis=1)
+        rows = np.flatnonzero(one_size | self._one_frame(a, b))
         for start, stop in blocks(len(rows), CHUNK):
             s = rows[start:stop]
             first = self.pixels[a[s]].astype(np.int16)
@@ -307,12 +331,20 @@ class _Table:
             inner = _interior(both)
             least, share, clean = EDITED
             _, edited, rest = _differences(biggest, inner, least)
-            out[s] = (
-                _one_shift(shift, biggest, both, SHIFT, SHIFT_TOLERANCE, RECOLOURED)
-                | _one_shift(shift, biggest, inner, *SUBTLE, clean=CLEAN)
-                | ((edited > share) & (rest < clean))
+            subtle = _one_shift(shift, biggest, inner, *SUBTLE, clean=CLEAN)
+            out[s] = _one_shift(shift, biggest, both, SHIFT, SHIFT_TOLERANCE, RECOLOURED) | (
+                one_size[s] & (subtle | ((edited > share) & (rest < clean)))
             )
         return out
+
+    def _one_frame(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether rows ``a[k]`` and ``b[k]`` are at least ``drawing.PIXELS`` a side and of one
+        aspect ratio: their thumbnails then show one frame at one scale. Only the plain colour
+        shift is tested across sizes: resampling blurs interiors too much for the subtler
+        tests, and an icon redrawn for another size differs in its details."""
+        size_a, size_b = self.size[a], self.size[b]
+        large = (size_a >= PIXELS).all(axis=1) & (size_b >= PIXELS).all(axis=1)
+        return large & (size_a[:, 0] * size_b[:, 1] == size_a[:, 1] * size_b[:, 0])
 
     def _features(self, a: np.ndarray, b: np.ndarray, margins: np.ndarray) -> np.ndarray:
         columns = [margins]

@@ -1,16 +1,16 @@
 """The last step of every search of a collection by the CNN, whatever found its pairs.
 
-Graphics are searched again below the threshold (``search.graphics``: the CNN is a poor judge
-of small flat drawings), and every pair that involves a graphic is decided from its pixels
-(``search.verify``); one found below the threshold is kept only as the clear best match of
-both its files at the other's size (``graphics.clear_best``). Pairs of photos just over the
-threshold whose local features agree on no transform are dropped; pairs just under it, and
-pairs of photos that share a neighbour whatever their score, are kept when their features
-agree on one (``search.geometry``). Then copies of one original that missed each other are
-joined through shared neighbours (``search.neighbours``) and those new pairs are checked too.
-Last, groups are formed surest pair first: two groups join only when at least half the pairs
-across them are matches (one false match does not join two groups of copies), and no group
-may hold two graphics that no pair links directly or that are mirror images of each other.
+Graphics are searched again below the threshold (``search.graphics``: the CNN is a poor judge of
+small flat drawings), and every pair that involves a graphic is decided from its pixels
+(``search.verify``); one found below the threshold, or narrowly rejected, is kept only as the
+clear best match of both its files at the other's size (``graphics.clear_best``). Pairs of
+photos just over the threshold whose local features agree on no transform are dropped; pairs
+just under it, and pairs of photos that share a neighbour whatever their score, are kept when
+their features agree on one (``search.geometry``). Then copies of one original that missed each
+other are joined through shared neighbours (``search.neighbours``) and those new pairs are
+checked too. Last, groups are formed surest pair first: two groups join only when at least half
+the pairs across them are matches (one false match does not join two groups of copies), and no
+group may hold two graphics that no pair links directly or that are mirror images of each other.
 """
 
 from __future__ import annotations
