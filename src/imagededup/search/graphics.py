@@ -216,7 +216,7 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     heads, end_of = np.flatnonzero(starts), np.cumsum(starts) - 1
     best = rival[heads][end_of]  # each end's best candidate (with its copies)
     runner_up = np.maximum.reduceat(np.where(rival != best, ranked, -np.inf), heads)
-    runner_up[runner_up == -np.inf] = -DOUBT  # none, or a reshaped drawing: stands in
+    runner_up[runner_up == -np.inf] = -DOUBT  # none, or only drawings ruled out: -DOUBT stands in
     margin = np.empty(len(ends))  # over the runner-up, where the pair is the best
     margin[order] = np.where(rival == best, ranked - runner_up[end_of], -np.inf)
     gap = np.where(sure[graphic] >= 0, GAP, DOUBTED_GAP)
