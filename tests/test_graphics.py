@@ -138,6 +138,12 @@ def test_below_the_threshold_a_pair_is_kept_only_as_the_clear_best_of_both_files
     assert not clear_best(clear, closer, sized, 0.65).any()
     rejected = doubted - np.array([0.01, 0.0, 0.0])  # rejected by more than DOUBT
     assert not clear_best(clear, rejected, sized, 0.65).any()
+    # two drawings of one size (48 px) are two assets of an icon set: never doubted
+    one_size = Pairs(np.array([2, 2, 3]), np.array([3, 4, 4]), np.full(3, below, np.float32))
+    assert not clear_best(one_size, np.array([-0.5, -3.0, -3.0]), sized, 0.65).any()
+    assert clear_best(one_size, np.array([0.5, -3.0, -3.0]), sized, 0.65).tolist() == [
+        True, False, False
+    ]  # fmt: skip
     alone = Pairs(np.array([1]), np.array([6]), np.array([below], np.float32))
     assert clear_best(alone, np.array([0.0]), sized, 0.65).tolist() == [True]
     assert clear_best(alone, np.array([-0.01]), sized, 0.65).tolist() == [False]

@@ -163,11 +163,11 @@ benchmarks/sets/graphics.py, whole and as random subsets of 60 and 300 files (RE
 "Generalisation")."""
 
 DOUBT = 1.0
-"""How far (log-odds) under the classifier's cut a pair may be and still be kept as the clear
-best of both its files (``clear_best``), by ``DOUBTED_GAP``; with no runner-up, ``-DOUBT``
-stands in for it. An icon theme redraws each icon at each size, and the classifier, which sees
-one pair at a time, rejects many such redrawings that no other drawing of that size rivals.
-Chosen on the tuning halves of benchmarks/sets/graphics.py, whole and as random subsets
+"""How far (log-odds) under the classifier's cut a pair of two sizes may be and still be kept as
+the clear best of both its files (``clear_best``), by ``DOUBTED_GAP``; with no runner-up,
+``-DOUBT`` stands in for it. An icon theme redraws each icon at each size, and the classifier,
+which sees one pair at a time, rejects many such redrawings that no other drawing of that size
+rivals. Chosen on the tuning halves of benchmarks/sets/graphics.py, whole and as random subsets
 (README, "Redrawn at another size")."""
 DOUBTED_GAP = 1.0
 """How much surer than the runner-up a pair the classifier rejects must be to be kept."""
@@ -187,8 +187,8 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     or, below it, when each of the two files prefers the pair by ``GAP`` to any other of the
     other's size, rejected ones included (the ratio test of feature matching), drawings of one
     size that the classifier calls one asset counting as one (copies in another format); and
-    pairs it rejects by at most ``DOUBT``, at any score, that both files prefer so by
-    ``DOUBTED_GAP``. An icon set draws each asset once per size: the same icon redrawn at
+    pairs of two sizes it rejects by at most ``DOUBT``, at any score, that both files prefer so
+    by ``DOUBTED_GAP``. An icon set draws each asset once per size: the same icon redrawn at
     another size is the best match among that size's drawings, while a drawing whose asset is
     missing meets several near-misses alike, and a pair below the threshold that only one file
     prefers would chain look-alikes into a group."""
@@ -221,7 +221,8 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     margin[order] = np.where(rival == best, ranked - runner_up[end_of], -np.inf)
     gap = np.where(sure[graphic] >= 0, GAP, DOUBTED_GAP)
     clear = np.minimum(margin[:count], margin[count:]) >= gap
-    keep[graphic[clear & (sure[graphic] >= -DOUBT)]] = True
+    doubted = ~one_size & (sure[graphic] >= -DOUBT)  # a redrawing is of another size
+    keep[graphic[clear & ((sure[graphic] >= 0) | doubted)]] = True
     return keep
 
 
