@@ -219,10 +219,10 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     runner_up[runner_up == -np.inf] = -DOUBT  # none, or only drawings ruled out: -DOUBT stands in
     margin = np.empty(len(ends))  # over the runner-up, where the pair is the best
     margin[order] = np.where(rival == best, ranked - runner_up[end_of], -np.inf)
-    gap = np.where(sure[graphic] >= 0, GAP, DOUBTED_GAP)
-    clear = np.minimum(margin[:count], margin[count:]) >= gap
+    accepted = sure[graphic] >= 0
     doubted = ~one_size & (sure[graphic] >= -DOUBT)  # a redrawing is of another size
-    keep[graphic[clear & ((sure[graphic] >= 0) | doubted)]] = True
+    clear = np.minimum(margin[:count], margin[count:]) >= np.where(accepted, GAP, DOUBTED_GAP)
+    keep[graphic[clear & (accepted | doubted)]] = True
     return keep
 
 
