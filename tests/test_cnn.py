@@ -340,3 +340,23 @@ def test_crops_model_embeds_a_centre_view_and_finds_the_cropped_copy(photo_dir):
     found = crops.find_duplicates(image_dir=EXAMPLES, scores=True)
     assert "astronaut_cropped.jpg" in dict(found["astronaut.jpg"])
     assert found["rocket.jpg"] == []
+
+
+def test_files_of_one_vector_are_checked_as_themselves_from_an_encoding_map(cnn, tmp_path):
+    """An icon and the same icon with an opaque white box beside it look alike composited on
+    white, so the CNN gives them one vector, bit for bit; their pixel checks (on black too) tell
+    two shapes apart. Searched from an encoding map (as ``imagededup find`` does), each name
+    must still reach its own file, not the last file encoded with that vector."""
+    from tests.test_verify import arrow
+
+    icon = arrow(64, (200, 40, 40))
+    boxed = icon.copy()
+    boxed.paste((255, 255, 255, 255), (0, 0, 20, 20))  # white, where the icon is transparent
+    icon.save(tmp_path / "a_icon.png")
+    boxed.save(tmp_path / "b_boxed.png")
+    encodings = cnn.encode_images(tmp_path)
+    assert np.array_equal(encodings["a_icon.png"], encodings["b_boxed.png"])
+    assert cnn.find_duplicates(image_dir=tmp_path) == {"a_icon.png": [], "b_boxed.png": []}
+    assert cnn.find_duplicates(encoding_map=encodings) == {"a_icon.png": [], "b_boxed.png": []}
+    moved = {f"sub/{name}": vector for name, vector in encodings.items()}  # names from a scan
+    assert cnn.find_duplicates(encoding_map=moved) == {"sub/a_icon.png": [], "sub/b_boxed.png": []}

@@ -134,7 +134,7 @@ class Index:
             return [os.path.abspath(Path(image_dir) / name) for name in names]
         return [
             None if path is None else os.path.abspath(path)
-            for path in self.cnn.sources.paths(vectors)
+            for path in self.cnn.sources.paths(zip(names, vectors, strict=True))
         ]
 
     def _checked(self, pairs: Pairs, queries: list[str | None], threshold: float) -> Pairs:

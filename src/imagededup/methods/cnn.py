@@ -226,7 +226,7 @@ class CNN(Finder[np.ndarray]):
         )
         paths: Sequence[PathLike | None]
         if isinstance(source, Mapping):
-            paths = self.sources.paths(source[name] for name in names)
+            paths = self.sources.paths((name, source[name]) for name in names)
         else:
             paths = [Path(source) / name for name in names]
         return refined(pairs, paths, threshold, searched)
