@@ -33,7 +33,7 @@ from imagededup.search.copies import duplicate_pairs
 from imagededup.search.drawing import Drawings
 from imagededup.search.graphics import SearchVectors
 from imagededup.search.neighbours import shared_neighbour_pairs
-from imagededup.search.pairs import Pairs
+from imagededup.search.pairs import Pairs, runs
 
 MARGIN = 0.2
 """Pairs of photos are candidates down to this far below the search's threshold."""
@@ -205,11 +205,8 @@ def _photos(pairs: Pairs, read: Drawings) -> Pairs:
 def best_candidates(pairs: Pairs, count: int = CANDIDATES) -> np.ndarray:
     """Which of ``pairs`` are among the ``count`` best scoring of either of their files."""
     ends = np.concatenate([pairs.first, pairs.second]).astype(np.int64)
-    scores = np.concatenate([pairs.scores, pairs.scores])
-    order = np.lexsort((-scores, ends))
-    sorted_ends = ends[order]
-    starts = np.r_[True, sorted_ends[1:] != sorted_ends[:-1]]
-    rank = np.arange(len(order)) - np.flatnonzero(starts)[np.cumsum(starts) - 1]
+    order, heads, run = runs(ends, np.concatenate([pairs.scores, pairs.scores]))
+    rank = np.arange(len(order)) - heads[run]
     best = np.zeros(len(ends), bool)
     best[order] = rank < count
     return best[: len(pairs)] | best[len(pairs) :]

@@ -39,7 +39,7 @@ from imagededup.search.drawing import (
     turn_differences,
 )
 from imagededup.search.exact import blocks, unique_pairs
-from imagededup.search.pairs import Pairs
+from imagededup.search.pairs import Pairs, runs
 
 MARGIN = 0.35
 """Pairs of graphics are candidates down to this far below the search's threshold."""
@@ -210,10 +210,8 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     for group in connected_groups(len(known), same_size):
         cluster[group] = group[0]
     ends = files * (int(size_code.max()) + 1) + size_code[others]  # (file, the other's size)
-    order = np.lexsort((-odds, ends))  # the pairs of each end, surest first
-    ranked_ends, ranked, rival = ends[order], odds[order], cluster[others[order]]
-    starts = np.r_[True, ranked_ends[1:] != ranked_ends[:-1]]
-    heads, end_of = np.flatnonzero(starts), np.cumsum(starts) - 1
+    order, heads, end_of = runs(ends, odds)  # the pairs of each end, surest first
+    ranked, rival = odds[order], cluster[others[order]]
     best = rival[heads][end_of]  # each end's best candidate (with its copies)
     runner_up = np.maximum.reduceat(np.where(rival != best, ranked, -np.inf), heads)
     runner_up[runner_up == -np.inf] = -DOUBT  # none, or only drawings ruled out: -DOUBT stands in

@@ -1,4 +1,4 @@
-"""The output of every search: matched pairs as three parallel arrays."""
+"""The output of every search: matched pairs as three parallel arrays, and ranking them by file."""
 
 from __future__ import annotations
 
@@ -35,3 +35,13 @@ class Pairs:
 
     def __len__(self) -> int:
         return len(self.first)
+
+
+def runs(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``values`` grouped by ``keys``, largest first within each key: their order, the first
+    position of each key's run in that order, and the run of each position (for per-key
+    bests, ranks and runners-up)."""
+    order = np.lexsort((-values, keys))
+    ordered = keys[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]][: len(order)]
+    return order, np.flatnonzero(starts), np.cumsum(starts) - 1
