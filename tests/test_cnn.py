@@ -12,6 +12,7 @@ from PIL import Image
 
 from imagededup.methods import CNN
 from tests.conftest import EXAMPLES, ORIGINALS
+from tests.test_verify import arrow
 
 
 def test_copies_found_and_distinct_photos_kept_apart(cnn, photo_dir, expected_groups):
@@ -347,8 +348,6 @@ def test_files_of_one_vector_are_checked_as_themselves_from_an_encoding_map(cnn,
     white, so the CNN gives them one vector, bit for bit; their pixel checks (on black too) tell
     two shapes apart. Searched from an encoding map (as ``imagededup find`` does), each name
     must still reach its own file, not the last file encoded with that vector."""
-    from tests.test_verify import arrow
-
     icon = arrow(64, (200, 40, 40))
     boxed = icon.copy()
     boxed.paste((255, 255, 255, 255), (0, 0, 20, 20))  # white, where the icon is transparent

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Sequence
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class Sources:
         key = digest(vector)
         best, most = self.files.get(key), 0
         for file in self.shared.get(key, ()):
-            alike = _shared_tail(PurePath(name).parts, Path(file).parts)
+            alike = _shared_tail(PurePath(name).parts, PurePath(file).parts)
             if alike > most:
                 best, most = file, alike
         return best
