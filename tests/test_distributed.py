@@ -180,13 +180,15 @@ def test_graphics_are_checked_and_copies_joined_on_every_distributed_path(
     encode_dataset(folder, output, batch_size=8)
     found = find_duplicates_from_parquet(output, 0.3, root=folder)
     assert found == expected
-    monkeypatch.setattr(finder, "RAY_SEARCH_MIN_FILES", 1)
     assert main(["find", str(folder), "--quiet", "--threshold", "0.3"]) == 0
     one_machine = capsys.readouterr().out
-    args = ["find", str(folder), "--quiet", "--threshold", "0.3", "--ray", "--ray-output"]
-    assert main([*args, str(output)]) == 0
-    assert_same_report(capsys.readouterr().out, one_machine)
     assert "arrow48.png" in one_machine and "mirror128" not in one_machine
+    args = ["find", str(folder), "--quiet", "--threshold", "0.3", "--ray", "--ray-output"]
+    for search_on_ray in (False, True):  # vectors read back and searched here, or on Ray
+        if search_on_ray:
+            monkeypatch.setattr(finder, "RAY_SEARCH_MIN_FILES", 1)
+        assert main([*args, str(output)]) == 0
+        assert_same_report(capsys.readouterr().out, one_machine)
 
 
 def test_output_folder_is_one_parquet_dataset(encoded, tmp_path):

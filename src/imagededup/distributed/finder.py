@@ -57,11 +57,14 @@ class RayFinder:
 
     def search_map(self, encoding_map: Mapping[str, str], threshold: float | None) -> ScoredMap:
         """``{name: [(duplicate, score), ...]}`` of ``encoding_map``'s files (names to absolute
-        paths in the shards), searched on Ray from ``RAY_SEARCH_MIN_FILES`` files on."""
+        paths in the shards): below ``RAY_SEARCH_MIN_FILES`` files their vectors are read back
+        and searched here as ``cnn`` searches its own, the pixel checks reading their files;
+        from it on, on Ray."""
         if len(encoding_map) < RAY_SEARCH_MIN_FILES:
             paths, vectors = shards.read_embeddings(self.output_dir)
             row = {path: i for i, path in enumerate(paths)}
             wanted = {name: vectors[row[path]] for name, path in encoding_map.items()}
+            self.cnn.sources.remember(wanted.values(), list(encoding_map.values()))
             return self.cnn.search_map(wanted, threshold)
         search_dir = self.output_dir / SEARCH_DIR
         threshold = search_settings(self.output_dir, threshold)[1]
