@@ -189,6 +189,14 @@ def test_graphics_are_checked_and_copies_joined_on_every_distributed_path(
             monkeypatch.setattr(finder, "RAY_SEARCH_MIN_FILES", 1)
         assert main([*args, str(output)]) == 0
         assert_same_report(capsys.readouterr().out, one_machine)
+    # at 0.9 the arrow and its smaller copy (0.85) are a pair only below the threshold, which
+    # the Ray search never keeps: the graphics' own vectors are searched again in the driver
+    strict = ["find", str(folder), "--quiet", "--threshold", "0.9"]
+    assert main(strict) == 0
+    one_machine = capsys.readouterr().out
+    assert "arrow48.png" in one_machine and "0.85" in one_machine
+    assert main([*strict, "--ray", "--ray-output", str(output)]) == 0
+    assert_same_report(capsys.readouterr().out, one_machine)
 
 
 def test_output_folder_is_one_parquet_dataset(encoded, tmp_path):

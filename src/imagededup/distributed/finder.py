@@ -2,7 +2,8 @@
 
 Below ``RAY_SEARCH_MIN_FILES`` files the vectors are read back and searched in this process,
 as ``CNN`` does; above it the search itself runs on Ray (``find_duplicates_on_ray``, its pairs
-in ``--ray-output/_search``) and the duplicate map is built from the pairs file alone.
+in ``--ray-output/_search``) and the duplicate map is built from the pairs file and the
+vectors of the graphics alone.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import numpy as np
 
 from imagededup.distributed import shards
 from imagededup.distributed.encode import encode_dataset
-from imagededup.distributed.ray_search import find_duplicates_on_ray, read_pairs
-from imagededup.distributed.search import search_settings
+from imagededup.distributed.ray_search import find_duplicates_on_ray, read_pairs, read_vectors
+from imagededup.distributed.search import background_of, search_settings
 from imagededup.methods.cnn import CNN
 from imagededup.results import ScoredMap, duplicate_map
+from imagededup.search.drawing import Drawings
+from imagededup.search.exact import unique_pairs
+from imagededup.search.graphics import SearchVectors, graphic_candidates
 from imagededup.search.pairs import Pairs
 from imagededup.search.refine import refined
 
@@ -75,22 +79,53 @@ class RayFinder:
             address=self.address,
             files=encoding_map.values(),
         )
-        return pairs_map(encoding_map, search_dir, threshold)
+        return pairs_map(encoding_map, self.output_dir, threshold)
 
 
-def pairs_map(names: Mapping[str, str], search_dir: Path, threshold: float) -> ScoredMap:
-    """The duplicate map of ``names`` (name -> absolute path) from a Ray search's pairs file
-    (found at ``threshold``), refined as ``CNN`` refines its own (``search.refine``), except
-    that graphics are not searched again below the threshold: the vectors stay on the cluster."""
-    number = {path: i for i, path in enumerate(names.values())}
-    first, second, values = read_pairs(search_dir)
+def pairs_map(names: Mapping[str, str], output_dir: Path, threshold: float) -> ScoredMap:
+    """The duplicate map of ``names`` (name -> absolute path) from the pairs file of a Ray
+    search of ``output_dir``'s shards (found at ``threshold``), with the graphics' own pairs
+    below it (``graphic_pairs``), refined as ``CNN`` refines its own (``search.refine``), but
+    for photos under the threshold, which need every vector (they stay on the cluster)."""
+    paths = list(names.values())
+    number = {path: i for i, path in enumerate(paths)}
+    first, second, values = read_pairs(output_dir / SEARCH_DIR)
     pairs = Pairs(
         np.array([number[path] for path in first], np.int64),
         np.array([number[path] for path in second], np.int64),
         values,
     )
-    pairs = refined(pairs, list(names.values()), threshold)
-    return cast(ScoredMap, duplicate_map(list(names), pairs, scores=True))
+    found = unique_pairs(Pairs.concat([pairs, graphic_pairs(output_dir, paths, threshold)]))
+    kept = refined(found, paths, threshold)
+    return cast(ScoredMap, duplicate_map(list(names), kept, scores=True))
+
+
+def graphic_pairs(output_dir: Path, paths: list[str], threshold: float) -> Pairs:
+    """Pairs of the graphics among ``paths`` (indices into it) found down below ``threshold``
+    as one process finds them (``graphics.graphic_candidates``), from the vectors of only the
+    files whose header allows a graphic, read from ``output_dir``'s shards: the Ray search
+    keeps no pair under the threshold, and graphics are few in most collections."""
+    read = Drawings(paths)
+    maybe = [i for i in range(len(paths)) if read.may_be_graphic(i)]
+    shard_paths, located = shards.locate_embeddings(output_dir)
+    if located is None or len(maybe) < 2:
+        return Pairs.empty()
+    columns = (located[name].to_pylist() for name in ("path", "shard", "row"))
+    where = {os.fsdecode(path): (shard, row) for path, shard, row in zip(*columns, strict=True)}
+    found = [i for i in maybe if paths[i] in where]
+    places = np.array([where[paths[i]] for i in found], np.int64).reshape(-1, 2)
+    vectors = np.empty((len(found), 0), np.float32)
+    for shard in np.unique(places[:, 0]).tolist():
+        mine = np.flatnonzero(places[:, 0] == shard)
+        block = read_vectors(shard_paths[shard], places[mine, 1])
+        if vectors.shape[1] == 0:
+            vectors = np.empty((len(found), block.shape[1]), np.float32)
+        vectors[mine] = block
+    manifest = shards.read_manifest(output_dir) or {}
+    searched = SearchVectors(vectors, manifest.get("view_count", 1), background_of(manifest))
+    candidates = graphic_candidates(searched, threshold, Drawings([paths[i] for i in found]))
+    index = np.array(found, np.int64)
+    return Pairs(index[candidates.first], index[candidates.second], candidates.scores)
 
 
 def _relative(path: str, root: Path) -> str:
