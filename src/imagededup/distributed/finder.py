@@ -21,9 +21,9 @@ from imagededup.distributed.ray_search import find_duplicates_on_ray, read_pairs
 from imagededup.distributed.search import background_of, search_settings
 from imagededup.methods.cnn import CNN
 from imagededup.results import ScoredMap, duplicate_map
-from imagededup.search.drawing import Drawings
+from imagededup.search.drawing import Drawing, Drawings
 from imagededup.search.exact import unique_pairs
-from imagededup.search.graphics import SearchVectors, graphic_candidates
+from imagededup.search.graphics import SearchVectors, pairs_of_graphics
 from imagededup.search.pairs import Pairs
 from imagededup.search.refine import refined
 
@@ -95,24 +95,24 @@ def pairs_map(names: Mapping[str, str], output_dir: Path, threshold: float) -> S
         np.array([number[path] for path in second], np.int64),
         values,
     )
-    found = unique_pairs(Pairs.concat([pairs, graphic_pairs(output_dir, paths, threshold)]))
-    kept = refined(found, paths, threshold)
+    read = Drawings(paths)  # one read of each file, for the graphics' search and the checks
+    found = unique_pairs(Pairs.concat([pairs, graphic_pairs(output_dir, paths, read, threshold)]))
+    kept = refined(found, paths, threshold, read=read)
     return cast(ScoredMap, duplicate_map(list(names), kept, scores=True))
 
 
-def graphic_pairs(output_dir: Path, paths: list[str], threshold: float) -> Pairs:
-    """Pairs of the graphics among ``paths`` (indices into it) found down below ``threshold``
-    as one process finds them (``graphics.graphic_candidates``), from the vectors of only the
-    files whose header allows a graphic, read from ``output_dir``'s shards: the Ray search
-    keeps no pair under the threshold, and graphics are few in most collections."""
-    read = Drawings(paths)
-    maybe = [i for i in range(len(paths)) if read.may_be_graphic(i)]
+def graphic_pairs(output_dir: Path, paths: list[str], read: Drawings, threshold: float) -> Pairs:
+    """Pairs of the graphics among ``paths`` (indices into it; ``read``: their drawings) found
+    down below ``threshold`` as one process finds them (``graphics.pairs_of_graphics``), from
+    the vectors of only the graphics, read from ``output_dir``'s shards: the Ray search keeps
+    no pair under the threshold, and graphics are few in most collections."""
+    graphics = [i for i in range(len(read)) if read.graphic(i) is not None]
     shard_paths, located = shards.locate_embeddings(output_dir)
-    if located is None or len(maybe) < 2:
+    if located is None or len(graphics) < 2:
         return Pairs.empty()
     columns = (located[name].to_pylist() for name in ("path", "shard", "row"))
     where = {os.fsdecode(path): (shard, row) for path, shard, row in zip(*columns, strict=True)}
-    found = [i for i in maybe if paths[i] in where]
+    found = [i for i in graphics if paths[i] in where]
     places = np.array([where[paths[i]] for i in found], np.int64).reshape(-1, 2)
     vectors = np.empty((len(found), 0), np.float32)
     for shard in np.unique(places[:, 0]).tolist():
@@ -123,7 +123,8 @@ def graphic_pairs(output_dir: Path, paths: list[str], threshold: float) -> Pairs
         vectors[mine] = block
     manifest = shards.read_manifest(output_dir) or {}
     searched = SearchVectors(vectors, manifest.get("view_count", 1), background_of(manifest))
-    candidates = graphic_candidates(searched, threshold, Drawings([paths[i] for i in found]))
+    drawings = [cast(Drawing, read.graphic(i)) for i in found]
+    candidates = pairs_of_graphics(searched, drawings, threshold)
     index = np.array(found, np.int64)
     return Pairs(index[candidates.first], index[candidates.second], candidates.scores)
 

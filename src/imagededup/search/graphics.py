@@ -20,7 +20,7 @@ icon redrawn for another size).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import cast
@@ -116,23 +116,31 @@ class SearchVectors:
 
 
 def graphic_candidates(searched: SearchVectors, threshold: float, read: Drawings) -> Pairs:
-    """Pairs of the graphics among the searched files (``read``) whose normalised score is at
-    least ``threshold - MARGIN``, or that are among each other's ``NEIGHBOURS`` nearest
-    drawings (``nearest_drawings``), with their normalised scores, for ``one_asset_odds`` to
-    decide. Decodes every file whose header allows a graphic (transparency or at most
-    ``drawing.TINY`` px)."""
+    """Pairs of the graphics among the searched files (``read``) found by ``pairs_of_graphics``.
+    Decodes every file whose header allows a graphic (transparency or at most ``drawing.TINY``
+    px)."""
     drawings = [read.graphic(i) for i in range(len(read))]
     graphics = np.array([i for i, d in enumerate(drawings) if d is not None], np.int64)
-    if len(graphics) < 2:
+    own = replace(searched, vectors=searched.vectors[graphics])
+    drawn = [cast(Drawing, drawings[i]) for i in graphics.tolist()]
+    found = pairs_of_graphics(own, drawn, threshold)
+    return Pairs(graphics[found.first], graphics[found.second], found.scores)
+
+
+def pairs_of_graphics(searched: SearchVectors, drawings: list[Drawing], threshold: float) -> Pairs:
+    """Pairs of the graphics whose vectors are ``searched`` and whose drawings are ``drawings``
+    (one row each) with a normalised score of at least ``threshold - MARGIN``, or among each
+    other's ``NEIGHBOURS`` nearest drawings (``nearest_drawings``), with their normalised
+    scores, for ``one_asset_odds`` to decide."""
+    if len(drawings) < 2:
         return Pairs.empty()
-    found = duplicate_pairs(
-        searched.vectors[graphics],
+    return duplicate_pairs(
+        searched.vectors,
         threshold - MARGIN,
         searched.view_count,
         background=searched.background,
-        also=nearest_drawings([cast(Drawing, drawings[i]) for i in graphics.tolist()]),
+        also=nearest_drawings(drawings),
     )
-    return Pairs(graphics[found.first], graphics[found.second], found.scores)
 
 
 NEIGHBOURS = 10

@@ -41,14 +41,15 @@ def refined(
     paths: Sequence[str | os.PathLike[str] | None],
     threshold: float,
     searched: SearchVectors | None = None,
+    read: Drawings | None = None,
 ) -> Pairs:
     """``pairs`` found at ``threshold`` among the files ``paths`` (None: unknown, never
     checked), with the graphics' own candidates when the ``searched`` vectors are at hand,
     checked, joined through shared neighbours and kept from chaining images into groups they
     do not match. Each file is read at most once for its pixel checks (``Drawings``, at most 64
-    px) and, if a photo in a pair near the threshold, once for its keypoints (``Scenes``, 384
-    px)."""
-    read = Drawings(paths)
+    px; ``read``: those of ``paths`` read already) and, if a photo in a pair near the
+    threshold, once for its keypoints (``Scenes``, 384 px)."""
+    read = Drawings(paths) if read is None else read
     if searched is not None:
         candidates = graphic_candidates(searched, threshold, read)
         pairs = unique_pairs(Pairs.concat([pairs, candidates]))
