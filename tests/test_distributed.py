@@ -26,6 +26,7 @@ from imagededup.distributed import (
     shards,
 )
 from imagededup.search import partitions
+from tests.conftest import EXAMPLES
 
 pytestmark = pytest.mark.distributed
 ODD_NAME = b"caf\xe9 \xff.jpg"  # not UTF-8: stored as bytes, keys as os.fsdecode gives them
@@ -196,6 +197,28 @@ def test_graphics_are_checked_and_copies_joined_on_every_distributed_path(
     one_machine = capsys.readouterr().out
     assert "arrow48.png" in one_machine and "0.85" in one_machine
     assert main([*strict, "--ray", "--ray-output", str(output)]) == 0
+    assert_same_report(capsys.readouterr().out, one_machine)
+
+
+def test_photos_are_rescued_and_refuted_on_the_ray_search_as_on_one_machine(
+    star_fields, tmp_path, capsys, monkeypatch
+):
+    # Crop-rotated copies score under the threshold, and look-alike patches of one star field
+    # over it: their keypoints keep the first and drop the second, which needs the pairs under
+    # the threshold from the Ray search too.
+    from tests.test_geometry import PHOTOS, crop_rotated
+
+    folder = tmp_path / "photos"
+    shutil.copytree(star_fields, folder)
+    for name in PHOTOS:
+        shutil.copy(EXAMPLES / f"{name}.jpg", folder)
+        crop_rotated(name).save(folder / f"{name}_turned.jpg", quality=90)
+    assert main(["find", str(folder), "--quiet"]) == 0
+    one_machine = capsys.readouterr().out
+    assert all(f"{name}_turned.jpg" in one_machine for name in PHOTOS)
+    monkeypatch.setattr(finder, "RAY_SEARCH_MIN_FILES", 1)
+    args = ["find", str(folder), "--quiet", "--ray", "--ray-output", str(tmp_path / "out")]
+    assert main(args) == 0
     assert_same_report(capsys.readouterr().out, one_machine)
 
 

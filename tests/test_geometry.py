@@ -49,6 +49,28 @@ def test_crop_rotated_copies_under_the_threshold_are_found(cnn: CNN, strong_copi
     assert all(s < cnn.default_threshold for s in pairs.values())  # the score alone misses them
 
 
+def test_copies_further_under_the_threshold_are_kept_on_more_matching_features(
+    cnn: CNN, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    for name in ORIGINALS:
+        shutil.copy(EXAMPLES / f"{name}.jpg", tmp_path / f"{name}.jpg")
+    for name in PHOTOS:  # 40% of each side turned by 40 degrees: scores of 0.29-0.46 here
+        crop_rotated(name, 0.4).save(tmp_path / f"{name}_turned.jpg", quality=90)
+
+    def found() -> dict[frozenset, float]:
+        return found_pairs(cnn.find_duplicates(image_dir=tmp_path, scores=True))
+
+    pairs = found()
+    assert set(pairs) <= {frozenset((f"{n}.jpg", f"{n}_turned.jpg")) for n in PHOTOS}
+    deep = {pair for pair, s in pairs.items() if s < cnn.default_threshold - geometry.MARGIN}
+    assert len(deep) >= 2
+    monkeypatch.setattr(geometry, "DEEP_INLIERS", 10**6)
+    assert not deep & set(found())
+    monkeypatch.setattr(geometry, "DEEP_INLIERS", geometry.INLIERS)
+    monkeypatch.setattr(geometry, "DEEP", geometry.MARGIN)  # candidates down to MARGIN only
+    assert not deep & set(found())
+
+
 def test_without_agreeing_features_the_same_copies_are_missed(
     cnn: CNN, strong_copies: Path, monkeypatch: pytest.MonkeyPatch
 ):
@@ -157,6 +179,7 @@ def test_copies_sharing_a_neighbour_are_kept_on_their_features_whatever_their_sc
     def same(pair: frozenset) -> bool:
         return len({name.split("_")[0].split(".")[0] for name in pair}) == 1
 
+    monkeypatch.setattr(geometry, "DEEP", geometry.MARGIN)  # else it finds some of them itself
     found = pairs()
     monkeypatch.setattr(refine, "neighbour_candidates", lambda *_: Pairs.empty())
     fewer = pairs()

@@ -2,8 +2,8 @@
 
 Below ``RAY_SEARCH_MIN_FILES`` files the vectors are read back and searched in this process,
 as ``CNN`` does; above it the search itself runs on Ray (``find_duplicates_on_ray``, its pairs
-in ``--ray-output/_search``) and the duplicate map is built from the pairs file and the
-vectors of the graphics alone.
+in ``--ray-output/_search``, down to the photos' candidates under the threshold) and the
+duplicate map is built from the pairs file and the vectors of the graphics alone.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from imagededup.methods.cnn import CNN
 from imagededup.results import ScoredMap, duplicate_map
 from imagededup.search.drawing import Drawing, Drawings
 from imagededup.search.exact import unique_pairs
+from imagededup.search.geometry import candidate_floor, rescues
 from imagededup.search.graphics import SearchVectors, pairs_of_graphics
 from imagededup.search.pairs import Pairs
 from imagededup.search.refine import refined
@@ -70,23 +71,25 @@ class RayFinder:
             wanted = {name: vectors[row[path]] for name, path in encoding_map.items()}
             self.cnn.sources.remember(wanted.values(), list(encoding_map.values()))
             return self.cnn.search_map(wanted, threshold)
-        search_dir = self.output_dir / SEARCH_DIR
-        threshold = search_settings(self.output_dir, threshold)[1]
+        manifest, threshold = search_settings(self.output_dir, threshold)
+        rescue = rescues(manifest.get("default_threshold"), threshold)
         find_duplicates_on_ray(
             self.output_dir,
-            search_dir,
-            threshold,
+            self.output_dir / SEARCH_DIR,
+            candidate_floor(threshold) if rescue else threshold,
             address=self.address,
             files=encoding_map.values(),
         )
-        return pairs_map(encoding_map, self.output_dir, threshold)
+        return pairs_map(encoding_map, self.output_dir, threshold, rescue)
 
 
-def pairs_map(names: Mapping[str, str], output_dir: Path, threshold: float) -> ScoredMap:
+def pairs_map(
+    names: Mapping[str, str], output_dir: Path, threshold: float, rescue: bool
+) -> ScoredMap:
     """The duplicate map of ``names`` (name -> absolute path) from the pairs file of a Ray
-    search of ``output_dir``'s shards (found at ``threshold``), with the graphics' own pairs
-    below it (``graphic_pairs``), refined as ``CNN`` refines its own (``search.refine``), but
-    for photos under the threshold, which need every vector (they stay on the cluster)."""
+    search of ``output_dir``'s shards at ``threshold`` or, to ``rescue`` photos under it, down
+    to ``geometry.candidate_floor``, with the graphics' own pairs below it
+    (``graphic_pairs``), refined as ``CNN`` refines its own (``search.refine``)."""
     paths = list(names.values())
     number = {path: i for i, path in enumerate(paths)}
     first, second, values = read_pairs(output_dir / SEARCH_DIR)
@@ -95,9 +98,10 @@ def pairs_map(names: Mapping[str, str], output_dir: Path, threshold: float) -> S
         np.array([number[path] for path in second], np.int64),
         values,
     )
+    over = pairs.take(pairs.scores >= threshold)
     read = Drawings(paths)  # one read of each file, for the graphics' search and the checks
-    found = unique_pairs(Pairs.concat([pairs, graphic_pairs(output_dir, paths, read, threshold)]))
-    kept = refined(found, paths, threshold, read=read)
+    found = unique_pairs(Pairs.concat([over, graphic_pairs(output_dir, paths, read, threshold)]))
+    kept = refined(found, paths, threshold, read=read, below=pairs if rescue else None)
     return cast(ScoredMap, duplicate_map(list(names), kept, scores=True))
 
 

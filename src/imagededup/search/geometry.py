@@ -8,13 +8,14 @@ each other, while two look-alikes match by chance, scattered. Matches are kept b
 test and fitted by RANSAC to an affine transform that an edit could make (no reflection, the
 axes within ``ANISOTROPY``, the scale within ``SCALES``), the second file also tried mirrored.
 Pairs of photos up to ``MARGIN`` under the threshold, each file's ``CANDIDATES`` best, are
-kept when at least ``INLIERS`` matches fit (``confirmed``), and so are pairs of photos whose
-files share a neighbour, whatever their score (``neighbour_candidates``); pairs less than
-``CHECKED`` over it are dropped when fewer than ``REFUTED`` do (``refuted``). A smooth photo is
-read again at a fainter corner threshold, whose corners confirm but never refute; a file
-without enough keypoints (a flat drawing) is no evidence either way. Chosen on the tuning halves of
-benchmarks/sets/photos.py and of protocol.py --wide, the dev set and imagededup's protocol,
-whole and as random subsets (README, "Local features").
+kept when at least ``INLIERS`` matches fit (``confirmed``), down to ``DEEP`` under it when
+``DEEP_INLIERS`` do, and so are pairs of photos whose files share a neighbour, whatever their
+score (``neighbour_candidates``); pairs less than ``CHECKED`` over it are dropped when fewer
+than ``REFUTED`` do (``refuted``). A smooth photo is read again at a fainter corner threshold,
+whose corners confirm but never refute; a file without enough keypoints (a flat drawing) is no
+evidence either way. Chosen on the tuning halves of benchmarks/sets/photos.py and of
+protocol.py --wide, the dev set and imagededup's protocol, whole and as random subsets (README,
+"Local features").
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ MARGIN = 0.2
 """Pairs of photos are candidates down to this far below the search's threshold."""
 CANDIDATES = 5
 """Candidates of each file, best score first: a pair is checked when it is among either's."""
+DEEP = 0.35
+"""Pairs of photos further under the threshold, down to this far, are candidates too, and
+need ``DEEP_INLIERS`` matches."""
+DEEP_INLIERS = 16
+"""Least matches that must fit one transform for a pair more than ``MARGIN`` under the
+threshold to be kept."""
 SIDE = 384
 """Longest side (px) each photo is scaled to, up or down, before its keypoints are found."""
 FEATURES = 500
@@ -116,11 +123,11 @@ def _positions(found: Sequence[cv2.KeyPoint]) -> np.ndarray:
 
 def fitted(a: Keypoints, b: Keypoints) -> int:
     """How many matches of ``a`` and ``b`` fit one plausible affine transform (0: none
-    plausible); where fewer than ``INLIERS`` do, the larger of that and the same with ``b``
-    mirrored (every decision compares the count with ``INLIERS`` or less)."""
+    plausible); where fewer than ``INLIERS`` and ``DEEP_INLIERS`` do, the larger of that and
+    the same with ``b`` mirrored (every decision compares the count with one of them or less)."""
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
     upright = _fitted(matcher, a.points, a.descriptors, b.points, b.descriptors)
-    if upright >= INLIERS:
+    if upright >= max(INLIERS, DEEP_INLIERS):
         return upright
     mirrored = _fitted(matcher, a.points, a.descriptors, b.mirrored_points, b.mirrored_descriptors)
     return max(upright, mirrored)
@@ -164,42 +171,52 @@ def plausible(linear: np.ndarray) -> bool:
     )
 
 
-def rescues(searched: SearchVectors, threshold: float) -> bool:
+def rescues(calibrated: float | None, threshold: float) -> bool:
     """Whether pairs under ``threshold`` may be kept on their local features: not above the
-    model's calibrated threshold (nor when it is unknown), since a stricter threshold asks
+    model's ``calibrated`` threshold (nor when it is unknown), since a stricter threshold asks
     for closer copies than a strong crop."""
-    return searched.calibrated is not None and threshold <= searched.calibrated
+    return calibrated is not None and threshold <= calibrated
 
 
-def photo_candidates(searched: SearchVectors, threshold: float, read: Drawings) -> Pairs:
-    """Pairs of photos (neither a graphic, ``read``) among the searched files whose normalised
-    score is under ``threshold`` by at most ``MARGIN``, and among the ``CANDIDATES`` best of
-    either file, for ``confirmed`` to decide."""
-    found = duplicate_pairs(
-        searched.vectors,
-        threshold - MARGIN,
-        searched.view_count,
-        background=searched.background,
+def candidate_floor(threshold: float) -> float:
+    """The lowest normalised score of the pairs that ``candidates_under`` may keep."""
+    return max(threshold - max(MARGIN, DEEP), -1.0)
+
+
+def searched_down(searched: SearchVectors, threshold: float) -> Pairs:
+    """The pairs of the ``searched`` files down to ``candidate_floor(threshold)``."""
+    floor = candidate_floor(threshold)
+    return duplicate_pairs(
+        searched.vectors, floor, searched.view_count, background=searched.background
     )
+
+
+def candidates_under(found: Pairs, threshold: float, read: Drawings) -> tuple[Pairs, np.ndarray]:
+    """Of the pairs ``found`` down to ``candidate_floor(threshold)``, the pairs of photos
+    (neither a graphic, ``read``) under ``threshold`` and among the ``CANDIDATES`` best of
+    either file, for ``confirmed`` to decide, and how many matches each needs: ``INLIERS`` at
+    most ``MARGIN`` under the threshold, ``DEEP_INLIERS`` further under it."""
     found = found.take(found.scores < threshold)
-    return _photos(found.take(best_candidates(found)), read)
+    found = found.take(best_candidates(found) & _photos(found, read))
+    return found, np.where(found.scores >= threshold - MARGIN, INLIERS, DEEP_INLIERS)
 
 
 def neighbour_candidates(pairs: Pairs, count: int, read: Drawings) -> Pairs:
     """Pairs of photos among ``count`` files that ``pairs`` lack but that share a neighbour in
     them, for ``confirmed`` to decide: two copies of one original (a small crop, a turned
-    copy) whose own score is too low even for ``photo_candidates``. Scored by their best
+    copy) whose own score is too low even for ``candidates_under``. Scored by their best
     shared neighbour, as ``shared_neighbour_pairs`` scores the pairs it joins."""
-    return _photos(shared_neighbour_pairs(pairs, count, least=0.0), read)
+    found = shared_neighbour_pairs(pairs, count, least=0.0)
+    return found.take(_photos(found, read))
 
 
-def _photos(pairs: Pairs, read: Drawings) -> Pairs:
-    """Those of ``pairs`` whose files are both photos (neither a graphic, ``read``)."""
+def _photos(pairs: Pairs, read: Drawings) -> np.ndarray:
+    """Which of ``pairs`` are of two photos (neither a graphic, ``read``)."""
     photos = [
         read.graphic(i) is None and read.graphic(j) is None
         for i, j in zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)
     ]
-    return pairs.take(np.array(photos, bool))
+    return np.array(photos, bool)
 
 
 def best_candidates(pairs: Pairs, count: int = CANDIDATES) -> np.ndarray:
@@ -247,10 +264,10 @@ class Scenes:
             return np.fromiter(pool.map(count, ends), np.int64, count=len(pairs))
 
 
-def confirmed(pairs: Pairs, scenes: Scenes) -> np.ndarray:
+def confirmed(pairs: Pairs, scenes: Scenes, least: np.ndarray | int = INLIERS) -> np.ndarray:
     """Which of ``pairs`` of photos (found under the threshold) show one scene: at least
-    ``INLIERS`` matches fit one transform."""
-    return scenes.fitted(pairs) >= INLIERS
+    ``least`` (each pair's, or one for all) matches fit one transform."""
+    return scenes.fitted(pairs) >= least
 
 
 def refuted(pairs: Pairs, sure: np.ndarray, scenes: Scenes, threshold: float) -> np.ndarray:

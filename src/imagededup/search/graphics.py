@@ -106,7 +106,7 @@ FEATURES = (
 @dataclass(frozen=True)
 class SearchVectors:
     """The vectors a collection was searched with, for ``graphic_candidates`` and
-    ``geometry.photo_candidates``, and the threshold the model was calibrated at (None:
+    ``geometry.searched_down``, and the threshold the model was calibrated at (None:
     unknown)."""
 
     vectors: np.ndarray

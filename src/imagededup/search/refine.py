@@ -24,11 +24,12 @@ from imagededup.search.drawing import Drawings
 from imagededup.search.exact import unique_pairs
 from imagededup.search.geometry import (
     Scenes,
+    candidates_under,
     confirmed,
     neighbour_candidates,
-    photo_candidates,
     refuted,
     rescues,
+    searched_down,
 )
 from imagededup.search.graphics import SearchVectors, clear_best, graphic_candidates
 from imagededup.search.neighbours import shared_neighbour_pairs
@@ -42,13 +43,16 @@ def refined(
     threshold: float,
     searched: SearchVectors | None = None,
     read: Drawings | None = None,
+    below: Pairs | None = None,
 ) -> Pairs:
     """``pairs`` found at ``threshold`` among the files ``paths`` (None: unknown, never
-    checked), with the graphics' own candidates when the ``searched`` vectors are at hand,
-    checked, joined through shared neighbours and kept from chaining images into groups they
-    do not match. Each file is read at most once for its pixel checks (``Drawings``, at most 64
-    px; ``read``: those of ``paths`` read already) and, if a photo in a pair near the
-    threshold, once for its keypoints (``Scenes``, 384 px)."""
+    checked), with the graphics' own candidates and the photos' candidates under the threshold
+    when the ``searched`` vectors are at hand, checked, joined through shared neighbours and
+    kept from chaining images into groups they do not match. A search that keeps the vectors
+    elsewhere (Ray) gives the pairs it found down to ``geometry.candidate_floor`` as ``below``
+    instead, when ``geometry.rescues`` allows. Each file is read at most once for its pixel
+    checks (``Drawings``, at most 64 px; ``read``: those of ``paths`` read already) and, if a
+    photo in a pair near the threshold, once for its keypoints (``Scenes``, 384 px)."""
     read = Drawings(paths) if read is None else read
     if searched is not None:
         candidates = graphic_candidates(searched, threshold, read)
@@ -56,17 +60,18 @@ def refined(
     checked, sure = verified(pairs, read, threshold, floor=-np.inf)
     keep = clear_best(checked, sure, read, threshold)
     checked, sure = checked.take(keep), sure[keep]
-    if searched is not None:
-        scenes = Scenes(paths)
-        keep = ~refuted(checked, sure, scenes, threshold)
-        checked, sure = checked.take(keep), sure[keep]
-        if rescues(searched, threshold):
-            below = photo_candidates(searched, threshold, read)
-            below = below.take(confirmed(below, scenes))
-            checked, sure = _with_verified(checked, sure, below, read, threshold)
-            hops = neighbour_candidates(checked, len(paths), read)
-            hops = hops.take(confirmed(hops, scenes))
-            checked, sure = _with_verified(checked, sure, hops, read, threshold)
+    scenes = Scenes(paths)
+    keep = ~refuted(checked, sure, scenes, threshold)
+    checked, sure = checked.take(keep), sure[keep]
+    if searched is not None and rescues(searched.calibrated, threshold):
+        below = searched_down(searched, threshold)
+    if below is not None:
+        candidates, least = candidates_under(below, threshold, read)
+        candidates = candidates.take(confirmed(candidates, scenes, least))
+        checked, sure = _with_verified(checked, sure, candidates, read, threshold)
+        hops = neighbour_candidates(checked, len(paths), read)
+        hops = hops.take(confirmed(hops, scenes))
+        checked, sure = _with_verified(checked, sure, hops, read, threshold)
     joined = shared_neighbour_pairs(checked, len(paths))
     checked, sure = _with_verified(checked, sure, joined, read, threshold)
     return without_chains(checked, read, sure)
