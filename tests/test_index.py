@@ -204,3 +204,32 @@ def test_a_crafted_index_file_is_refused_with_its_reason(
     saved = Index(cnn).add(image_dir=collection).save(tmp_path / "ref.npz")
     with pytest.raises(ValueError, match=message):
         Index.load(rewritten(saved, **changes), cnn)
+
+
+def test_strong_copies_under_the_threshold_are_matched_and_look_alikes_refuted(
+    cnn, star_fields, tmp_path
+):
+    # As a search of one collection keeps them (search.geometry): crop-rotated copies that
+    # score under the threshold are matched on their keypoints, and look-alike patches of one
+    # star field that score over it are refuted by theirs.
+    from tests.test_geometry import PHOTOS, crop_rotated
+
+    collection, queries = tmp_path / "collection", tmp_path / "queries"
+    shutil.copytree(star_fields, collection, ignore=shutil.ignore_patterns("*_mirrored.png"))
+    shutil.copytree(star_fields, queries, ignore=shutil.ignore_patterns("sky??.png"))
+    for name in PHOTOS:
+        shutil.copy(EXAMPLES / f"{name}.jpg", collection)
+        crop_rotated(name).save(queries / f"{name}_turned.jpg", quality=90)
+    found = Index(cnn).add(image_dir=collection).search(image_dir=queries, scores=True)
+    matches = {query: [name for name, _ in pairs] for query, pairs in found.items() if pairs}
+    expected = {f"{name}_turned.jpg": [f"{name}.jpg"] for name in PHOTOS}
+    expected |= {f"sky{ij}_mirrored.png": [f"sky{ij}.png"] for ij in ("00", "01", "02", "10")}
+    assert {query: matches.get(query) for query in expected} == expected
+    turned = [score for name in PHOTOS for _, score in found[f"{name}_turned.jpg"]]
+    assert max(turned) < cnn.default_threshold  # the score alone misses them
+
+    def original(name: str) -> str:
+        return name.split("_")[0].split(".")[0]
+
+    wrong = [(q, m) for q, names in matches.items() for m in names if original(q) != original(m)]
+    assert not wrong  # no two patches of the star field

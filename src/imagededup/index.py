@@ -19,6 +19,8 @@ import numpy as np
 
 from imagededup.results import DuplicateMap, match_map
 from imagededup.search.copies import CopyIndex
+from imagededup.search.drawing import Drawings
+from imagededup.search.geometry import Scenes, candidate_floor, refuted, rescued, rescues
 from imagededup.search.pairs import Pairs
 from imagededup.search.sources import Sources
 from imagededup.search.verify import verified
@@ -43,6 +45,9 @@ class Embedder(Protocol):
     ) -> tuple[list[str], np.ndarray]: ...
 
     def threshold(self, value: float | None) -> float: ...
+
+    @property
+    def default_threshold(self) -> float: ...
 
     def view_count(self, vectors: np.ndarray) -> int: ...
 
@@ -121,9 +126,12 @@ class Index:
             views = self.cnn.view_count(self.vectors)
             backdrop = self.cnn.background(self.vectors)
             self._search = CopyIndex(self.vectors, views, self.approximate, backdrop)
-        pairs = self._search.match(vectors, threshold, self.cnn.view_count(vectors))
+        rescue = rescues(self.cnn.default_threshold, threshold)
+        floor = candidate_floor(threshold) if rescue else threshold
+        pairs = self._search.match(vectors, floor, self.cnn.view_count(vectors))
         queries = self._files(image_dir, names, vectors)
-        return match_map(names, self.names, self._checked(pairs, queries, threshold), scores)
+        checked = self._checked(pairs, queries, threshold, rescue)
+        return match_map(names, self.names, checked, scores)
 
     def _files(
         self, image_dir: PathLike | None, names: list[str], vectors: np.ndarray
@@ -137,19 +145,28 @@ class Index:
             for path in self.cnn.sources.paths(zip(names, vectors, strict=True))
         ]
 
-    def _checked(self, pairs: Pairs, queries: list[str | None], threshold: float) -> Pairs:
-        """The ``(query, indexed)`` pairs that pass ``verified``; a pair with a file that is
-        unknown, gone or not a non-empty regular file is kept (a saved index is untrusted
-        input: a FIFO, a device or a /proc file, all of size 0, could block a read)."""
+    def _checked(
+        self, pairs: Pairs, queries: list[str | None], threshold: float, rescue: bool
+    ) -> Pairs:
+        """The ``(query, indexed)`` pairs at ``threshold`` that pass ``verified`` and whose
+        keypoints do not refute them, and, to ``rescue`` photos, those under it that their
+        keypoints confirm (``search.geometry``, as a search of one collection keeps them). A
+        pair with a file that is unknown, gone or not a non-empty regular file is kept
+        unchecked (a saved index is untrusted input: a FIFO, a device or a /proc file, all of
+        size 0, could block a read)."""
         offset = len(queries)
-        paired = set(pairs.first.tolist()) | set((pairs.second + offset).tolist())
+        pairs = Pairs(pairs.first, pairs.second + offset, pairs.scores)
+        paired = set(pairs.first.tolist()) | set(pairs.second.tolist())
         files = [
             path if k in paired and path is not None and _plain_file(path) else None
             for k, path in enumerate(queries + self.paths)
         ]  # only the files of pairs are looked at: an index may hold millions
-        kept, _ = verified(
-            Pairs(pairs.first, pairs.second + offset, pairs.scores), files, threshold
-        )
+        read, scenes = Drawings(files), Scenes(files)
+        kept, sure = verified(pairs.take(pairs.scores >= threshold), read, threshold)
+        kept = kept.take(~refuted(kept, sure, scenes, threshold))
+        if rescue:
+            candidates = rescued(pairs, threshold, read, scenes)
+            kept = Pairs.concat([kept, verified(candidates, read, threshold)[0]])
         return Pairs(kept.first, kept.second - offset, kept.scores)
 
     def save(self, path: PathLike) -> Path:

@@ -270,6 +270,12 @@ def confirmed(pairs: Pairs, scenes: Scenes, least: np.ndarray | int = INLIERS) -
     return scenes.fitted(pairs) >= least
 
 
+def rescued(found: Pairs, threshold: float, read: Drawings, scenes: Scenes) -> Pairs:
+    """The ``candidates_under`` ``threshold`` of the pairs ``found`` that ``confirmed`` keeps."""
+    candidates, least = candidates_under(found, threshold, read)
+    return candidates.take(confirmed(candidates, scenes, least))
+
+
 def refuted(pairs: Pairs, sure: np.ndarray, scenes: Scenes, threshold: float) -> np.ndarray:
     """Which of ``pairs`` found at ``threshold`` are photos (``sure`` infinite, as
     ``verify.verified`` gives it) scoring under ``threshold + CHECKED`` whose keypoints fit no

@@ -24,10 +24,10 @@ from imagededup.search.drawing import Drawings
 from imagededup.search.exact import unique_pairs
 from imagededup.search.geometry import (
     Scenes,
-    candidates_under,
     confirmed,
     neighbour_candidates,
     refuted,
+    rescued,
     rescues,
     searched_down,
 )
@@ -66,8 +66,7 @@ def refined(
     if searched is not None and rescues(searched.calibrated, threshold):
         below = searched_down(searched, threshold)
     if below is not None:
-        candidates, least = candidates_under(below, threshold, read)
-        candidates = candidates.take(confirmed(candidates, scenes, least))
+        candidates = rescued(below, threshold, read, scenes)
         checked, sure = _with_verified(checked, sure, candidates, read, threshold)
         hops = neighbour_candidates(checked, len(paths), read)
         hops = hops.take(confirmed(hops, scenes))
