@@ -4,6 +4,7 @@ copies of them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -393,3 +394,64 @@ def test_recoloured_pairs_are_dropped_and_copies_kept(recolours):
     assert [names[j] for j in kept.second.tolist()] == ["darker", "brighter", "grey", "crop"]
     unreadable, _ = verified(pairs, [recolours["orig"], *[None] * (len(names) - 1)], 0.65)
     assert len(unreadable) == len(pairs)  # a file that cannot be read is never a reason to drop
+
+
+PURPLE, GREY, SLATE = (37, 31, 49), (119, 118, 123), (46, 52, 64)
+
+
+@pytest.fixture(scope="module")
+def plains(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Plain images (one colour, as GNOME's `vnc` wallpapers), their copies, a photo framed on a
+    plain desktop, and a faint pattern that is not plain."""
+    folder = tmp_path_factory.mktemp("plains")
+    purple = Image.new("RGB", (1280, 800), PURPLE)
+    desktop = Image.new("RGB", (1280, 800), SLATE)
+    desktop.paste(original("coffee").resize((640, 427)), (320, 180))
+    texture = np.asarray(ImageOps.grayscale(original("astronaut")).resize((800, 800)), np.float32)
+    faint_pixels = np.array(PURPLE, np.float32) + (texture[..., None] - 128) / 128 * 6
+    faint = Image.fromarray(np.clip(faint_pixels, 0, 255).astype(np.uint8))
+    files = {
+        "purple": purple,
+        "purple_small": purple.resize((512, 320)),
+        "purple_bright": ImageEnhance.Brightness(purple).enhance(1.3),
+        "grey": Image.new("RGB", (1280, 800), GREY),
+        "desktop": desktop,
+        "desktop_corner": desktop.crop((0, 0, 300, 180)),
+        "faint": faint,
+        "faint_bright": ImageEnhance.Brightness(faint).enhance(1.3),
+    }
+    for name, image in files.items():
+        image.save(folder / f"{name}.jpg", quality=50)
+    return {name: folder / f"{name}.jpg" for name in files}
+
+
+def test_plain_images_are_found_plain_a_faint_pattern_or_a_photo_not(plains):
+    assert np.abs(cast(np.ndarray, hues(plains["purple"]).plain) - PURPLE).max() <= 3
+    assert hues(plains["desktop_corner"]).plain is not None
+    assert [hues(plains[n]).plain for n in ("desktop", "faint", "faint_bright")] == [None] * 3
+    assert hues(EXAMPLES / "coffee.jpg").plain is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kept"),
+    [
+        ("purple", "purple_small", True),  # a JPEG copy at another size: one colour
+        ("desktop_corner", "desktop", True),  # a plain crop of an image showing its colour
+        ("faint", "faint_bright", True),  # neither plain: the CNN's call stands
+        ("purple", "grey", False),  # GNOME's dark and light `vnc`
+        ("purple", "desktop", False),  # a plain image and one nowhere of its colour
+        ("desktop_corner", "purple", False),
+        ("purple", "purple_bright", False),  # no content to be a copy of: colour alone decides
+    ],
+)
+def test_a_plain_image_pairs_only_with_images_of_its_colour(plains, a, b, kept):
+    pair = Pairs(np.array([0]), np.array([1]), np.ones(1, np.float32))
+    assert len(verified(pair, [plains[a], plains[b]], 0.65)[0]) == int(kept)
+    assert len(verified(pair, [plains[a], None], 0.65)[0]) == 1  # unreadable: kept
+
+
+def test_plain_images_of_two_colours_are_not_one_group(plains):
+    folder = plains["purple"].parent
+    found = CNN(verbose=False).find_duplicates(image_dir=folder, scores=True)
+    assert {Path(n).stem for n, _ in found["purple.jpg"]} >= {"purple_small"}
+    assert not {Path(n).stem for n, _ in found["purple.jpg"]} & {"grey", "desktop", "faint"}

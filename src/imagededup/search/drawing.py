@@ -46,6 +46,15 @@ fifth opaque: not visible in the transparent original either)."""
 FLAT_BORDER = 0.9
 """Least share of an opaque image's border that must be flat for it to have a background (the
 rest: a drawing touching the frame)."""
+PLAIN = 0.99
+"""Least share of a photo's visible pixels within ``PLAIN_SPREAD`` of their median colour (at
+most ``SAMPLE`` px) for it to be plain: one colour over the whole frame (a plain background, a
+blank frame, a crop of a flat region). The CNN's vector of a plain image says little: plain
+images of any two colours, and one and a dark wallpaper, score 0.75-0.9."""
+PLAIN_SPREAD = 2
+"""Most any channel of a plain photo's pixel may differ from its median colour. Reduced to
+``SAMPLE`` px, a flat colour saved as JPEG keeps all its pixels within 1, while a faint pattern
+does not (GNOME's `symbolic` wallpaper and its copies: 80-95% within 2)."""
 OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK", "YCbCr", "I", "I;16", "F"})
 """Modes without an alpha channel: such a file is a graphic only if small or transparent."""
 
@@ -53,10 +62,13 @@ OPAQUE_MODES = frozenset({"1", "L", "RGB", "CMYK", "YCbCr", "I", "I;16", "F"})
 @dataclass(frozen=True)
 class Hues:
     """An image's mean chroma (max less min channel, 0-255) and its chroma-weighted ``HUES``
-    histogram (summing to 1, zeros if grey): the colours of a photo, blind to brightness."""
+    histogram (summing to 1, zeros if grey): the colours of a photo, blind to brightness; and
+    its colour if it has only one."""
 
     chroma: float
     weights: np.ndarray
+    plain: np.ndarray | None = None
+    """Its one colour (RGB, the median of its pixels) when it is plain (``PLAIN``), else None."""
 
 
 @dataclass(frozen=True)
@@ -167,10 +179,15 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
 def hues(path: str | os.PathLike[str]) -> Hues | None:
     """The ``Hues`` of the file's visible pixels, without the rest of its ``Drawing`` (a photo
     paired only with photos needs no more), or None when it cannot be read."""
+    visible = visible_pixels(path)
+    return None if visible is None else hue_histogram(visible)
+
+
+def visible_pixels(path: str | os.PathLike[str]) -> np.ndarray | None:
+    """The ``N x 3`` colours a viewer shows of the file at most ``SAMPLE`` px (``_visible``), or
+    None when it cannot be read."""
     sample = _sample(path)
-    if sample is None:
-        return None
-    return hue_histogram(_visible(sample[1]))
+    return None if sample is None else _visible(sample[1])
 
 
 def _sample(path: str | os.PathLike[str]) -> tuple[tuple[int, int], Image.Image, bool] | None:
@@ -257,9 +274,12 @@ def histogram(rgb: np.ndarray, levels: int) -> np.ndarray:
 
 def hue_histogram(rgb: np.ndarray) -> Hues:
     """The ``Hues`` of the ``N x 3`` pixels: each pixel's hue weighted by its chroma, so grey
-    pixels count for nothing. Scaling brightness changes neither hue nor share."""
+    pixels count for nothing (scaling brightness changes neither hue nor share), and their one
+    colour if they are plain."""
     if len(rgb) == 0:
         return Hues(0.0, np.zeros(HUES, np.float32))
+    median = np.median(rgb, axis=0)
+    plain = share_near(rgb, median, PLAIN_SPREAD) >= PLAIN
     values = rgb.astype(np.float32)
     top, bottom = values.max(axis=1), values.min(axis=1)
     chroma = top - bottom
@@ -267,7 +287,14 @@ def hue_histogram(rgb: np.ndarray) -> Hues:
     counts = np.bincount(hue.astype(np.int64) * HUES // 256, weights=chroma, minlength=HUES)
     total = float(counts.sum())
     weights = (counts / total if total > 0 else counts).astype(np.float32)
-    return Hues(float(chroma.mean()), weights)
+    return Hues(float(chroma.mean()), weights, median if plain else None)
+
+
+def share_near(rgb: np.ndarray, colour: np.ndarray, spread: float) -> float:
+    """Share of the ``N x 3`` pixels within ``spread`` (every channel) of ``colour``."""
+    if len(rgb) == 0:
+        return 0.0
+    return float((np.abs(rgb.astype(np.float32) - colour).max(axis=1) <= spread).mean())
 
 
 def turn_differences(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -289,6 +316,7 @@ class Drawings:
         self.read: dict[int, Drawing | None] = {}
         self.colours: dict[int, Hues | None] = {}
         self.possible: dict[int, bool] = {}
+        self.shown: dict[int, np.ndarray | None] = {}
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -319,6 +347,16 @@ class Drawings:
         with ThreadPoolExecutor(max_workers=default_workers()) as pool:
             found = pool.map(lambda path: None if path is None else hues(path), paths)
             self.colours.update(zip(todo, found, strict=True))
+
+    def share_near(self, i: int, colour: np.ndarray, spread: float) -> float | None:
+        """Share of image ``i``'s visible pixels within ``spread`` of ``colour`` (None: no file,
+        or it cannot be read). The pixels are read again, once: only a pair with a plain image
+        asks."""
+        if i not in self.shown:
+            path = self.paths[i]
+            self.shown[i] = None if path is None else visible_pixels(path)
+        shown = self.shown[i]
+        return None if shown is None else share_near(shown, colour, spread)
 
     def may_be_graphic(self, i: int) -> bool:
         """False only when the file's header rules out a graphic (then ``graphic`` is None)."""

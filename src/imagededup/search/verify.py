@@ -8,7 +8,8 @@ classifier of ``search.graphics`` calls it one asset, and no group may hold two 
 no such pair links or that are mirror images (or turns) of each other, even joined through a
 third drawing; and no group joins another with which it shares few matches (``without_chains``).
 Any other pair is dropped when both images are colourful and share no hue (``recoloured``): a
-wallpaper's cold and warm versions are two assets, which the CNN, blind to colour, matches.
+wallpaper's cold and warm versions are two assets, which the CNN, blind to colour, matches; and
+when either is plain (one colour) and the other does not show that colour (``another_colour``).
 Measured on benchmarks/sets/graphics.py's and wallpapers.py's reporting halves (README).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -32,6 +34,13 @@ PRESENT = 0.02
 SHARED = 0.5
 """Two colourful images are recoloured versions when neither has this share of its chroma in
 hues present in the other. A crop keeps the original's hues, brightness scales none."""
+SAME_COLOUR = 12
+"""Most difference (any channel) of a copy's colour from a plain image's (``drawing.PLAIN``):
+JPEG and resizing move a flat colour by a few levels."""
+COVERED = 0.1
+"""Least share of an image's pixels in a plain image's colour (within ``SAME_COLOUR``) for it
+to be a copy of it, or the plain image a crop of it: a screenshot shows a plain desktop over
+far more, an image of other colours nowhere."""
 LINKED = 0.5
 """Least share of the pairs across two groups that must be matches for a pair to join them:
 the lowest tried (0.1, 0.2, 0.3, 1/3, 0.5) that keeps the pairs within groups at precision
@@ -65,6 +74,23 @@ def recoloured(a: Hues, b: Hues) -> bool:
     return max(share(a.weights, b.weights), share(b.weights, a.weights)) < SHARED
 
 
+def another_colour(read: Drawings, i: int, j: int) -> bool:
+    """Whether image ``i`` or ``j`` is plain and the other does not show its colour over
+    ``COVERED`` of its pixels: the CNN cannot tell plain images apart, so their colours
+    decide. Never when either cannot be read."""
+    hues_i, hues_j = read.hues(i), read.hues(j)
+    if hues_i is None or hues_j is None:
+        return False
+    a, b = hues_i.plain, hues_j.plain
+    if a is not None and b is not None:
+        return float(np.abs(a - b).max()) > SAME_COLOUR
+    if a is None and b is None:
+        return False
+    colour, other = (a, j) if a is not None else (cast(np.ndarray, b), i)
+    share = read.share_near(other, colour, SAME_COLOUR)
+    return share is not None and share < COVERED
+
+
 def verified(
     pairs: Pairs,
     read: Drawings | Sequence[str | os.PathLike[str] | None],
@@ -96,8 +122,8 @@ def verified(
     for k in photos:
         i, j = int(pairs.first[k]), int(pairs.second[k])
         hues_i, hues_j = read.hues(i), read.hues(j)
-        if hues_i is not None and hues_j is not None and recoloured(hues_i, hues_j):
-            keep[k] = False
+        if hues_i is not None and hues_j is not None:
+            keep[k] = not recoloured(hues_i, hues_j) and not another_colour(read, i, j)
     rows = np.array(checked, np.int64)
     sure[rows] = one_asset_odds(pairs.take(rows), read, threshold)
     keep[rows] = sure[rows] >= floor
