@@ -74,13 +74,10 @@ def recoloured(a: Hues, b: Hues) -> bool:
     return max(share(a.weights, b.weights), share(b.weights, a.weights)) < SHARED
 
 
-def another_colour(read: Drawings, i: int, j: int) -> bool:
-    """Whether image ``i`` or ``j`` is plain and the other does not show its colour over
-    ``COVERED`` of its pixels: the CNN cannot tell plain images apart, so their colours
-    decide. Never when either cannot be read."""
-    hues_i, hues_j = read.hues(i), read.hues(j)
-    if hues_i is None or hues_j is None:
-        return False
+def another_colour(read: Drawings, i: int, j: int, hues_i: Hues, hues_j: Hues) -> bool:
+    """Whether image ``i`` or ``j`` (whose ``Hues`` are given) is plain and the other does not
+    show its colour over ``COVERED`` of its pixels: the CNN cannot tell plain images apart, so
+    their colours decide. Never when the other cannot be read."""
     a, b = hues_i.plain, hues_j.plain
     if a is not None and b is not None:
         return float(np.abs(a - b).max()) > SAME_COLOUR
@@ -123,7 +120,7 @@ def verified(
         i, j = int(pairs.first[k]), int(pairs.second[k])
         hues_i, hues_j = read.hues(i), read.hues(j)
         if hues_i is not None and hues_j is not None:
-            keep[k] = not recoloured(hues_i, hues_j) and not another_colour(read, i, j)
+            keep[k] = not (recoloured(hues_i, hues_j) or another_colour(read, i, j, hues_i, hues_j))
     rows = np.array(checked, np.int64)
     sure[rows] = one_asset_odds(pairs.take(rows), read, threshold)
     keep[rows] = sure[rows] >= floor
