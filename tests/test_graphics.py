@@ -164,6 +164,21 @@ def test_drawings_of_one_size_surely_one_asset_are_one_candidate_of_another_size
     assert clear_best(found_below, sure, sized, 0.65).tolist() == [True, False, False]
 
 
+def test_copies_of_one_size_share_their_pairs(sized):
+    # 2 and 3 (48 px) are copies: 0 (22 px) kept with 2 is kept with 3 too, however low the
+    # classifier puts that pair, unless a pixel test ruled it out; 1 (22 px) matches neither
+    below, above = 0.5, 0.7
+    pairs = Pairs(
+        np.array([2, 0, 0, 1, 0]), np.array([3, 2, 3, 3, 1]), np.array([above, *[below] * 4])
+    )
+    sure = np.array([SURE_COPIES, 1.0, -3.0, -3.0, -3.0])
+    assert clear_best(pairs, sure, sized, 0.65).tolist() == [True, True, True, False, False]
+    sure[2] = -np.inf  # two shapes, or two colourways
+    assert clear_best(pairs, sure, sized, 0.65).tolist() == [True, True, False, False, False]
+    sure[0] = SURE_COPIES - 0.01  # not surely copies: 3 is another drawing of that size
+    assert clear_best(pairs, sure, sized, 0.65).tolist() == [True, True, False, False, False]
+
+
 def test_graphics_are_searched_below_the_threshold_and_decided_by_their_pixels(files):
     names = ["arrow128.png", "arrow32.png", "mirror128.png", "photo.png", "blue128.png"]
     # every pair scores 0.5: below 0.65, above its floor for graphics (0.65 - 0.35)

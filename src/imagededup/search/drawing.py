@@ -6,8 +6,9 @@ size, and a GIF's one-bit transparency drops a faint shadow) and reduced to ``GR
 composited on white and on black (so that neither a white nor a black drawing vanishes) with
 the alpha channel beside them, and to colour histograms of the visible pixels. An opaque file
 drawn on a flat one-colour background (an icon flattened as JPEG) first has that background
-made transparent (``_matted``), so that it compares with its transparent original; any other
-photo (no transparency, larger than ``TINY``) keeps its whole frame.
+made transparent (``_matted``), so that it compares with its transparent original (itself
+flattened on that colour for the comparison: ``Drawing.flattened``); any other photo (no
+transparency, larger than ``TINY``) keeps its whole frame.
 """
 
 from __future__ import annotations
@@ -124,6 +125,10 @@ class Drawing:
     support: Support
     pixels: np.ndarray
     hues: Hues | None
+    flattened: tuple[int, int, int] | None = None
+    """For an opaque file whose flat background was made transparent (``_matted``), the colour
+    it was flattened on: its edges are blends with that colour, so another drawing compares
+    with it as flattened on that colour too (``Drawings.flattened``)."""
 
     @property
     def thumbnail(self) -> np.ndarray:
@@ -139,25 +144,32 @@ class Drawing:
         return centred / max(float(np.linalg.norm(centred)), 1e-6)
 
 
-def drawing(path: str | os.PathLike[str]) -> Drawing | None:
-    """The file's ``Drawing``, or None when it cannot be read (then no check is made)."""
+def drawing(
+    path: str | os.PathLike[str], backdrop: tuple[int, int, int] | None = None
+) -> Drawing | None:
+    """The file's ``Drawing``, or None when it cannot be read (then no check is made); with a
+    ``backdrop``, the drawing of the file as flattened on that colour (as a JPEG copy of it
+    would be), to compare with a drawing that was."""
     sample = _sample(path)
     if sample is None:
         return None
     size, rgba, one_bit = sample
+    if backdrop is not None:
+        rgba = Image.alpha_composite(Image.new("RGBA", rgba.size, (*backdrop, 255)), rgba)
     alpha = rgba.getchannel("A")
     opaque = int(np.asarray(alpha).min()) == 255
     graphic = max(size) <= TINY or not opaque
-    matted = _matted(rgba) if opaque else None
+    flat = _matted(rgba) if opaque else None
+    matted, flattened = (None, None) if flat is None else flat
     drawn = rgba if matted is None else matted
     cut = graphic or matted is not None
     content = drawn.crop(_visible_box(drawn.getchannel("A"))) if cut else rgba
     visible = _visible(content)
     backgrounds = []
     for colour in ((255, 255, 255, 255), (0, 0, 0, 255)):
-        backdrop = Image.new("RGBA", content.size, colour)
-        backdrop.alpha_composite(content)
-        backgrounds.append(backdrop.convert("RGB"))
+        canvas = Image.new("RGBA", content.size, colour)
+        canvas.alpha_composite(content)
+        backgrounds.append(canvas.convert("RGB"))
 
     def grids(image: Image.Image) -> tuple[np.ndarray, ...]:
         return tuple(np.asarray(image.resize((g, g), Image.Resampling.BOX)) for g in GRIDS)
@@ -173,6 +185,7 @@ def drawing(path: str | os.PathLike[str]) -> Drawing | None:
         support=Support.of(np.asarray(alpha), one_bit),
         pixels=_thumbnail(drawn),
         hues=None if graphic else hue_histogram(visible if matted is None else _visible(rgba)),
+        flattened=flattened,
     )
 
 
@@ -206,11 +219,12 @@ def _sample(path: str | os.PathLike[str]) -> tuple[tuple[int, int], Image.Image,
     return size, rgba, one_bit
 
 
-def _matted(rgba: Image.Image) -> Image.Image | None:
+def _matted(rgba: Image.Image) -> tuple[Image.Image, tuple[int, int, int]] | None:
     """An opaque image with its flat background made transparent, as far as that reaches from
-    the border: a drawing flattened on one colour (an icon saved as JPEG or BMP) is then cut
-    and compared as its transparent original is. None when less than ``FLAT_BORDER`` of the
-    border is one colour (within ``FLAT``) or nothing else is drawn."""
+    the border, and that background's colour: a drawing flattened on one colour (an icon saved
+    as JPEG or BMP) is then cut and compared as its transparent original is. None when less
+    than ``FLAT_BORDER`` of the border is one colour (within ``FLAT``) or nothing else is
+    drawn."""
     pixels = np.asarray(rgba)[..., :3].astype(np.int16)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     colour = np.median(border, axis=0)
@@ -229,7 +243,8 @@ def _matted(rgba: Image.Image) -> Image.Image | None:
         return None
     matted = rgba.copy()
     matted.putalpha(Image.fromarray(np.where(background, 0, 255).astype(np.uint8)))
-    return matted
+    red, green, blue = (int(c) for c in colour)
+    return matted, (red, green, blue)
 
 
 def _thumbnail(rgba: Image.Image) -> np.ndarray:
@@ -317,6 +332,7 @@ class Drawings:
         self.colours: dict[int, Hues | None] = {}
         self.possible: dict[int, bool] = {}
         self.shown: dict[int, np.ndarray | None] = {}
+        self.backdropped: dict[tuple[int, tuple[int, int, int]], Drawing | None] = {}
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -327,6 +343,13 @@ class Drawings:
             path = self.paths[i]
             self.read[i] = None if path is None else drawing(path)
         return self.read[i]
+
+    def flattened(self, i: int, backdrop: tuple[int, int, int]) -> Drawing | None:
+        """Image ``i``'s drawing as flattened on ``backdrop`` (``drawing``), read once."""
+        if (i, backdrop) not in self.backdropped:
+            path = self.paths[i]
+            self.backdropped[i, backdrop] = None if path is None else drawing(path, backdrop)
+        return self.backdropped[i, backdrop]
 
     def hues(self, i: int) -> Hues | None:
         """Image ``i``'s ``Hues``, from its drawing if read (None: no file, unreadable, or a

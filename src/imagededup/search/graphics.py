@@ -183,10 +183,11 @@ DOUBTED_GAP = 1.0
 
 SURE_COPIES = 3.0
 """Log-odds over the classifier's cut from which two drawings of one size kept at the threshold
-count as one candidate in ``clear_best`` (copies in another format). Chosen on the tuning
-halves of benchmarks/sets/graphics.py and formats.py, whole and as random subsets: lower, skin
-tones the classifier wrongly accepts at one size pass as one too (README, "Copies in another
-format")."""
+are copies of one asset in ``clear_best`` (another format): they count as one candidate, and
+share their pairs. Chosen on the tuning halves of benchmarks/sets/graphics.py and formats.py,
+whole and as random subsets: lower, skin tones and edits of one button that the classifier
+wrongly accepts at one size pass as copies too (README, "Copies in another format", "Copies
+share their pairs")."""
 
 
 def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float) -> np.ndarray:
@@ -199,7 +200,10 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     by ``DOUBTED_GAP``. An icon set draws each asset once per size: the same icon redrawn at
     another size is the best match among that size's drawings, while a drawing whose asset is
     missing meets several near-misses alike, and a pair below the threshold that only one file
-    prefers would chain look-alikes into a group."""
+    prefers would chain look-alikes into a group. Copies share their pairs: a pair of a copy
+    and a third drawing is kept where another copy's is, unless a pixel test rules it out (an
+    icon's sizes then group with all its copies, each of which the icon's other sizes rank
+    differently)."""
     keep = (sure >= 0) & (pairs.scores >= threshold)
     graphic = np.flatnonzero(sure < np.inf)  # both files read (``verified``)
     if len(graphic) == 0:
@@ -217,6 +221,8 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     same_size = Pairs(rows[:count][copies], rows[count:][copies], sure[graphic][copies])
     for group in connected_groups(len(known), same_size):
         cluster[group] = group[0]
+    low = np.minimum(cluster[rows[:count]], cluster[rows[count:]])
+    assets = low * len(known) + np.maximum(cluster[rows[:count]], cluster[rows[count:]])
     ends = files * (int(size_code.max()) + 1) + size_code[others]  # (file, the other's size)
     order, heads, end_of = runs(ends, odds)  # the pairs of each end, surest first
     ranked, rival = odds[order], cluster[others[order]]
@@ -229,6 +235,8 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     doubted = ~one_size & (sure[graphic] >= -DOUBT)  # a redrawing is of another size
     clear = np.minimum(margin[:count], margin[count:]) >= np.where(accepted, GAP, DOUBTED_GAP)
     keep[graphic[clear & (accepted | doubted)]] = True
+    shared = np.isin(assets, assets[keep[graphic]]) & (sure[graphic] > -np.inf)
+    keep[graphic[shared]] = True  # copies share their pairs
     return keep
 
 
@@ -258,12 +266,27 @@ def pair_features(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:
 
 
 def _tabled(pairs: Pairs, read: Drawings) -> tuple[_Table, np.ndarray, np.ndarray]:
-    """The drawings of the files in ``pairs`` as a ``_Table``, and each pair's two rows."""
+    """The drawings of the files in ``pairs`` as a ``_Table``, and each pair's two rows. Where
+    one drawing of a pair was flattened on a colour (``Drawing.flattened``) and the other was
+    not, the other's row is its drawing as flattened on that colour: a JPEG copy of an icon
+    lost what it looked like on any other backdrop."""
     files, rows = np.unique(np.concatenate([pairs.first, pairs.second]), return_inverse=True)
     drawings = [read(i) for i in files.tolist()]
     if any(d is None for d in drawings):
         raise ValueError("the pixel checks need both files of every pair readable")
-    return _Table(cast(list[Drawing], drawings)), rows[: len(pairs)], rows[len(pairs) :]
+    backdrops = [cast(Drawing, d).flattened for d in drawings]
+    flat = np.array([b is not None for b in backdrops], bool)[rows].reshape(2, len(pairs))
+    added: dict[tuple[int, tuple[int, int, int]], int] = {}
+    for k in np.flatnonzero(flat[0] != flat[1]).tolist():
+        this, other = (k, k + len(pairs)) if flat[0, k] else (k + len(pairs), k)
+        key = (int(files[rows[other]]), cast(tuple[int, int, int], backdrops[rows[this]]))
+        if key not in added:
+            flattened = read.flattened(*key)  # None: unreadable since, then compared as it was
+            added[key] = int(rows[other]) if flattened is None else len(drawings)
+            drawings += [] if flattened is None else [flattened]
+        rows[other] = added[key]
+    first, second = rows[: len(pairs)], rows[len(pairs) :]
+    return _Table(cast(list[Drawing], drawings)), first, second
 
 
 class _Table:
