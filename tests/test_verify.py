@@ -268,6 +268,12 @@ def test_a_drawing_flattened_on_white_compares_with_the_other_flattened_alike(tm
     other = tmp_path / "arrow.png"  # another drawing stays another
     arrow(size, (0, 0, 0)).save(other)
     assert not one_asset(other, copy, 0.85)
+    read = Drawings([original_file])
+    on_white = read.flattened(0, (255, 255, 255))
+    original_file.unlink()  # its pixels, read once, serve a copy flattened on any colour
+    on_grey = read.flattened(0, (128, 128, 128))
+    assert on_white is not None and on_grey is not None
+    assert on_white.flattened == (255, 255, 255) and on_grey.flattened == (128, 128, 128)
 
 
 def test_a_drawing_unreadable_when_flattened_compares_as_it_was(tmp_path, monkeypatch):

@@ -144,15 +144,20 @@ class Drawing:
         return centred / max(float(np.linalg.norm(centred)), 1e-6)
 
 
-def drawing(
-    path: str | os.PathLike[str], backdrop: tuple[int, int, int] | None = None
-) -> Drawing | None:
-    """The file's ``Drawing``, or None when it cannot be read (then no check is made); with a
-    ``backdrop``, the drawing of the file as flattened on that colour (as a JPEG copy of it
-    would be), to compare with a drawing that was."""
+Sample = tuple[tuple[int, int], Image.Image, bool]
+"""A file's decoded size, its pixels as RGBA at most ``SAMPLE`` px, and whether its alpha is
+one-bit (``_sample``)."""
+
+
+def drawing(path: str | os.PathLike[str]) -> Drawing | None:
+    """The file's ``Drawing``, or None when it cannot be read (then no check is made)."""
     sample = _sample(path)
-    if sample is None:
-        return None
+    return None if sample is None else _drawing(sample)
+
+
+def _drawing(sample: Sample, backdrop: tuple[int, int, int] | None = None) -> Drawing:
+    """The ``Drawing`` of a file's ``sample``; with a ``backdrop``, as flattened on that colour
+    (as a JPEG copy of it would be), to compare with a drawing that was."""
     size, rgba, one_bit = sample
     if backdrop is not None:
         rgba = Image.alpha_composite(Image.new("RGBA", rgba.size, (*backdrop, 255)), rgba)
@@ -203,7 +208,7 @@ def visible_pixels(path: str | os.PathLike[str]) -> np.ndarray | None:
     return None if sample is None else _visible(sample[1])
 
 
-def _sample(path: str | os.PathLike[str]) -> tuple[tuple[int, int], Image.Image, bool] | None:
+def _sample(path: str | os.PathLike[str]) -> Sample | None:
     """The file's decoded size, its pixels as RGBA at most ``SAMPLE`` px, and whether its alpha
     is one-bit (only 0 and 255, before the reduction) (None: unreadable). The size is the
     file's own unless a JPEG was drafted or a huge image reduced on decoding."""
@@ -333,6 +338,7 @@ class Drawings:
         self.possible: dict[int, bool] = {}
         self.shown: dict[int, np.ndarray | None] = {}
         self.backdropped: dict[tuple[int, tuple[int, int, int]], Drawing | None] = {}
+        self.samples: dict[int, Sample | None] = {}
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -345,10 +351,16 @@ class Drawings:
         return self.read[i]
 
     def flattened(self, i: int, backdrop: tuple[int, int, int]) -> Drawing | None:
-        """Image ``i``'s drawing as flattened on ``backdrop`` (``drawing``), read once."""
+        """Image ``i``'s drawing as flattened on ``backdrop``, to compare with a drawing that was
+        (None: no file, or it cannot be read); its pixels are read once, whatever the colours
+        (JPEG copies' backgrounds differ by a level or two)."""
         if (i, backdrop) not in self.backdropped:
-            path = self.paths[i]
-            self.backdropped[i, backdrop] = None if path is None else drawing(path, backdrop)
+            if i not in self.samples:
+                path = self.paths[i]
+                self.samples[i] = None if path is None else _sample(path)
+            sample = self.samples[i]
+            flat = None if sample is None else _drawing(sample, backdrop)
+            self.backdropped[i, backdrop] = flat
         return self.backdropped[i, backdrop]
 
     def hues(self, i: int) -> Hues | None:
