@@ -264,6 +264,10 @@ def test_a_drawing_flattened_on_white_compares_with_the_other_flattened_alike(tm
     flattened_jpeg(Image.open(original_file), copy)
     assert drawing(copy).flattened == (255, 255, 255)
     assert drawing(original_file).flattened is None
+    near_white = Image.new("RGBA", (size, size), (250, 252, 246, 255))
+    near_white.alpha_composite(Image.open(original_file).convert("RGBA"))
+    near_white.convert("RGB").save(tmp_path / "near_white.png")  # one backdrop for near-whites
+    assert drawing(tmp_path / "near_white.png").flattened == (255, 255, 255)
     assert one_asset(original_file, copy, 0.85) and one_asset(copy, original_file, 0.85)
     other = tmp_path / "arrow.png"  # another drawing stays another
     arrow(size, (0, 0, 0)).save(other)

@@ -47,6 +47,11 @@ fifth opaque: not visible in the transparent original either)."""
 FLAT_BORDER = 0.9
 """Least share of an opaque image's border that must be flat for it to have a background (the
 rest: a drawing touching the frame)."""
+BACKDROP_STEP = 32
+"""Levels to which the colour a drawing was flattened on is rounded (``Drawing.flattened``):
+a JPEG's white background comes out as any of dozens of near-whites, and the other drawing of a
+pair is flattened on each colour anew, while a few levels more or less at its edges are far
+under ``FLAT``."""
 PLAIN = 0.99
 """Least share of a photo's visible pixels within ``PLAIN_SPREAD`` of their median colour (at
 most ``SAMPLE`` px) for it to be plain: one colour over the whole frame (a plain background, a
@@ -248,7 +253,7 @@ def _matted(rgba: Image.Image) -> tuple[Image.Image, tuple[int, int, int]] | Non
         return None
     matted = rgba.copy()
     matted.putalpha(Image.fromarray(np.where(background, 0, 255).astype(np.uint8)))
-    red, green, blue = (int(c) for c in colour)
+    red, green, blue = (min(255, BACKDROP_STEP * round(c / BACKDROP_STEP)) for c in colour)
     return matted, (red, green, blue)
 
 
