@@ -202,15 +202,8 @@ def _drawing(sample: Sample, backdrop: tuple[int, int, int] | None = None) -> Dr
 def hues(path: str | os.PathLike[str]) -> Hues | None:
     """The ``Hues`` of the file's visible pixels, without the rest of its ``Drawing`` (a photo
     paired only with photos needs no more), or None when it cannot be read."""
-    visible = visible_pixels(path)
-    return None if visible is None else hue_histogram(visible)
-
-
-def visible_pixels(path: str | os.PathLike[str]) -> np.ndarray | None:
-    """The ``N x 3`` colours a viewer shows of the file at most ``SAMPLE`` px (``_visible``), or
-    None when it cannot be read."""
     sample = _sample(path)
-    return None if sample is None else _visible(sample[1])
+    return None if sample is None else hue_histogram(_visible(sample[1]))
 
 
 def _sample(path: str | os.PathLike[str]) -> Sample | None:
@@ -341,9 +334,8 @@ class Drawings:
         self.read: dict[int, Drawing | None] = {}
         self.colours: dict[int, Hues | None] = {}
         self.possible: dict[int, bool] = {}
-        self.shown: dict[int, np.ndarray | None] = {}
-        self.backdropped: dict[tuple[int, tuple[int, int, int]], Drawing | None] = {}
         self.samples: dict[int, Sample | None] = {}
+        self.backdropped: dict[tuple[int, tuple[int, int, int]], Drawing | None] = {}
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -360,13 +352,18 @@ class Drawings:
         (None: no file, or it cannot be read); its pixels are read once, whatever the colours
         (JPEG copies' backgrounds differ by a level or two)."""
         if (i, backdrop) not in self.backdropped:
-            if i not in self.samples:
-                path = self.paths[i]
-                self.samples[i] = None if path is None else _sample(path)
-            sample = self.samples[i]
+            sample = self._sample(i)
             flat = None if sample is None else _drawing(sample, backdrop)
             self.backdropped[i, backdrop] = flat
         return self.backdropped[i, backdrop]
+
+    def _sample(self, i: int) -> Sample | None:
+        """Image ``i``'s ``Sample``, read again once for the few pairs whose checks need its
+        pixels beyond its ``Drawing`` (``flattened``, ``share_near``)."""
+        if i not in self.samples:
+            path = self.paths[i]
+            self.samples[i] = None if path is None else _sample(path)
+        return self.samples[i]
 
     def hues(self, i: int) -> Hues | None:
         """Image ``i``'s ``Hues``, from its drawing if read (None: no file, unreadable, or a
@@ -392,11 +389,8 @@ class Drawings:
         """Share of image ``i``'s visible pixels within ``spread`` of ``colour`` (None: no file,
         or it cannot be read). The pixels are read again, once: only a pair with a plain image
         asks."""
-        if i not in self.shown:
-            path = self.paths[i]
-            self.shown[i] = None if path is None else visible_pixels(path)
-        shown = self.shown[i]
-        return None if shown is None else share_near(shown, colour, spread)
+        sample = self._sample(i)
+        return None if sample is None else share_near(_visible(sample[1]), colour, spread)
 
     def may_be_graphic(self, i: int) -> bool:
         """False only when the file's header rules out a graphic (then ``graphic`` is None)."""

@@ -221,8 +221,6 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     same_size = Pairs(rows[:count][copies], rows[count:][copies], sure[graphic][copies])
     for group in connected_groups(len(known), same_size):
         cluster[group] = group[0]
-    low = np.minimum(cluster[rows[:count]], cluster[rows[count:]])
-    assets = low * len(known) + np.maximum(cluster[rows[:count]], cluster[rows[count:]])
     ends = files * (int(size_code.max()) + 1) + size_code[others]  # (file, the other's size)
     order, heads, end_of = runs(ends, odds)  # the pairs of each end, surest first
     ranked, rival = odds[order], cluster[others[order]]
@@ -235,6 +233,8 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     doubted = ~one_size & (sure[graphic] >= -DOUBT)  # a redrawing is of another size
     clear = np.minimum(margin[:count], margin[count:]) >= np.where(accepted, GAP, DOUBTED_GAP)
     keep[graphic[clear & (accepted | doubted)]] = True
+    low, high = np.sort(cluster[rows].reshape(2, count), axis=0)
+    assets = low * len(known) + high  # each pair's two groups of copies
     shared = np.isin(assets, assets[keep[graphic]]) & (sure[graphic] > -np.inf)
     keep[graphic[shared]] = True  # copies share their pairs
     return keep
