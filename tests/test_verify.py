@@ -292,6 +292,39 @@ def test_a_drawing_unreadable_when_flattened_compares_as_it_was(tmp_path, monkey
     assert read.flattened(0, (255, 255, 255)) is None
 
 
+def test_copies_of_graphics_too_large_to_be_graphics_pair_as_graphics(tmp_path, files):
+    """Two skin tones of an emoji saved as JPEG on white at 96 px are opaque and larger than
+    ``TINY``: on their own they pair as photos (alike but for a hue). Found paired with
+    graphics (their sources), their pair is a graphic's: two colourways of one size, two
+    assets. Another JPEG copy of the same drawing still pairs, and photos stay photos."""
+    light, dark = toned(96, (250, 200, 150)), toned(96, (212, 162, 112))
+    paths = [tmp_path / name for name in ("light.png", "dark.png", "light.jpg", "dark.jpg")]
+    light.save(paths[0])
+    dark.save(paths[1])
+    flattened_jpeg(light, paths[2])
+    flattened_jpeg(dark, paths[3])
+    on_white = Image.new("RGBA", light.size, (255, 255, 255, 255))
+    on_white.alpha_composite(light)
+    on_white.convert("RGB").save(tmp_path / "light_q60.jpg", quality=60)
+    paths += [tmp_path / "light_q60.jpg", files["photo"], files["photo_mirrored"]]
+    copies = Pairs(np.array([2, 2, 5]), np.array([3, 4, 6]), np.full(3, 0.9, np.float32))
+    kept, sure = verified(copies, paths, 0.65)
+    assert len(kept) == 3 and (sure == np.inf).all()  # on their own: photos, not in doubt
+    sources = Pairs(np.array([0, 1, 0]), np.array([2, 3, 4]), np.full(3, 0.9, np.float32))
+    kept, sure = verified(Pairs.concat([sources, copies]), paths, 0.65)
+    found = list(zip(kept.first.tolist(), kept.second.tolist(), strict=True))
+    assert found == [(0, 2), (1, 3), (0, 4), (2, 4), (5, 6)]  # not (2, 3): two colourways
+    assert np.isfinite(sure[:4]).all() and sure[4] == np.inf
+    # a photo on white and its mirror image, each paired with a tiny opaque copy (a graphic by
+    # its size): not copies of a graphic, so their pair stays a photo pair (mirrors allowed)
+    ImageOps.mirror(Image.open(paths[2])).save(tmp_path / "mirrored.jpg", quality=90)
+    Image.open(paths[2]).resize((40, 40)).save(tmp_path / "tiny.jpg", quality=90)
+    photos = [paths[2], tmp_path / "mirrored.jpg", tmp_path / "tiny.jpg"]
+    pairs = Pairs(np.array([0, 1, 0]), np.array([2, 2, 1]), np.full(3, 0.9, np.float32))
+    kept, sure = verified(pairs, Drawings(photos), 0.65, floor=-np.inf)
+    assert len(kept) == 3 and np.isfinite(sure[:2]).all() and sure[2] == np.inf
+
+
 def test_only_pairs_with_a_graphic_are_checked(files):
     names = ["arrow128", "mirror128", "photo", "photo_mirrored", "arrow32"]
     pairs = Pairs(np.array([0, 2, 0]), np.array([1, 3, 4]), np.ones(3, np.float32))

@@ -141,6 +141,11 @@ class Drawing:
         return self.on_white[0].astype(np.float32)
 
     @property
+    def transparent(self) -> bool:
+        """Whether any of its pixels is fully transparent: a drawing on no background."""
+        return bool(self.support.empty.any())
+
+    @property
     def looks(self) -> np.ndarray:
         """The coarsest grids on white and on black as one unit vector, mean removed: drawings
         that look alike at that grid are near, whatever their sizes and the CNN's score."""
@@ -336,6 +341,26 @@ class Drawings:
         self.possible: dict[int, bool] = {}
         self.samples: dict[int, Sample | None] = {}
         self.backdropped: dict[tuple[int, tuple[int, int, int]], Drawing | None] = {}
+        self.copies: set[int] = set()
+        """Images noted as copies of graphics (``note_copies``)."""
+
+    def note_copies(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Note the images of these pairs that are drawings flattened on a colour
+        (``Drawing.flattened``) too large to be graphics, paired with a transparent graphic: an
+        emoji or icon saved as JPEG on white above ``TINY`` beside its original, whose pairs
+        with each other are pairs of graphics too. A photo is paired with graphics only as
+        small (``TINY``) opaque copies of itself."""
+        for ends in pairs:
+            drawn = [self(i) for i in ends]
+            for i, a, b in zip(ends, drawn, drawn[::-1], strict=True):
+                if a is None or b is None or a.flattened is None:
+                    continue
+                if not a.graphic and b.transparent:
+                    self.copies.add(i)
+
+    def copies_of_graphics(self, i: int, j: int) -> bool:
+        """Whether images ``i`` and ``j`` were both noted as copies of graphics."""
+        return i in self.copies and j in self.copies
 
     def __len__(self) -> int:
         return len(self.paths)

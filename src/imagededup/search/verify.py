@@ -4,7 +4,9 @@ The CNN is right to match a photo with its mirror image, brighter or grey copy o
 wrong to match an arrow with its mirror image, an emoji with its other skin tones, or two icons
 of one theme that share a shape: upsampled to the model's input, small flat drawings all look
 alike. A pair where either file is a graphic (``search.drawing``) is kept only when the
-classifier of ``search.graphics`` calls it one asset, and no group may hold two graphics that
+classifier of ``search.graphics`` calls it one asset (so is a pair of two copies of graphics
+too large to be graphics, such as emoji saved as JPEG on white, which the CNN would match as
+photos, skin tones and all: ``Drawings.note_copies``), and no group may hold two graphics that
 no such pair links or that are mirror images (or turns) of each other, even joined through a
 third drawing; and no group joins another with which it shares few matches (``without_chains``).
 Any other pair is dropped when both images are colourful and share no hue (``recoloured``): a
@@ -98,7 +100,8 @@ def verified(
     the cut of the classifier of ``search.graphics`` are under ``floor`` (the classifier's
     word at 0; minus infinity keeps them all, for ``graphics.clear_best`` to decide) and
     without recoloured versions of an image, and how sure each pair kept is: those log-odds
-    for a graphic's, infinity for any other (the order ``without_chains`` takes them in).
+    for a graphic's (or two copies of graphics'), infinity for any other (the order
+    ``without_chains`` takes them in).
 
     ``read`` holds the images' files (see ``Drawings``), or is the list of them. Only files
     in a pair are read, each once; a pair with a file that cannot be read is kept.
@@ -113,6 +116,13 @@ def verified(
                 checked.append(k)
                 continue
         photos.append(k)
+    read.note_copies(
+        zip(pairs.first[checked].tolist(), pairs.second[checked].tolist(), strict=True)
+    )
+    ends = zip(pairs.first[photos].tolist(), pairs.second[photos].tolist(), strict=True)
+    copies = {k for k, (i, j) in zip(photos, ends, strict=True) if read.copies_of_graphics(i, j)}
+    checked += sorted(copies)
+    photos = [k for k in photos if k not in copies]
     keep = np.ones(len(pairs), bool)
     sure = np.full(len(pairs), np.inf)
     read.read_hues(np.concatenate([pairs.first[photos], pairs.second[photos]]).tolist())
