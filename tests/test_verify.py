@@ -14,7 +14,13 @@ from imagededup.images.decode import load_views
 from imagededup.images.views import centre, view_parts
 from imagededup.methods import CNN
 from imagededup.search.drawing import Drawings, drawing, hues
-from imagededup.search.graphics import FEATURES, classifier, one_asset_odds, pair_features
+from imagededup.search.graphics import (
+    FEATURES,
+    classifier,
+    one_asset_odds,
+    pair_features,
+    sure_copies,
+)
 from imagededup.search.pairs import Pairs
 from imagededup.search.verify import mirror_images, recoloured, verified, without_chains
 from tests.conftest import EXAMPLES, original
@@ -389,6 +395,25 @@ def test_graphics_join_a_group_only_linked_to_all_of_it_photos_through_one(files
     assert list(zip(kept.first.tolist(), kept.second.tolist(), strict=True)) == expected
     clique = Pairs.concat([pairs, Pairs(np.array([0]), np.array([2]), np.ones(1, np.float32))])
     assert len(without_chains(clique, read, np.array([*sure, np.inf, np.inf, 0.5]))) == 5
+
+
+def test_a_pair_with_one_copy_links_each_of_its_copies(files, tmp_path):
+    """An icon's other size is often found with its PNG but not with the PNG's lossy copy: once
+    the copies group, the group rule for graphics (every two drawings of two groups paired)
+    kept the other size out, unless a pair with one sure copy counts for all of them."""
+    webp = tmp_path / "arrow128.webp"
+    Image.open(files["arrow128"]).save(webp, quality=50)
+    read = Drawings([files["arrow32"], files["arrow128"], webp])
+    pairs = Pairs(np.array([1, 0, 0]), np.array([2, 1, 2]), np.array([0.95, 0.5, 0.5], np.float32))
+    sure = np.array([4.0, 1.0, -np.inf])
+    copies = sure_copies(pairs, sure, read, 0.65)
+    assert copies.tolist() == [True, False, False]
+    assert not sure_copies(pairs, np.array([2.0, 1.0, 1.0]), read, 0.65).any()  # not sure
+    assert not sure_copies(pairs, sure, read, 0.96).any()  # under the threshold
+    found = pairs.take(np.array([True, True, False]))  # the webp's pair with arrow32 missing
+    alone = without_chains(found, read, sure[:2])
+    assert list(zip(alone.first.tolist(), alone.second.tolist(), strict=True)) == [(1, 2)]
+    assert len(without_chains(found, read, sure[:2], copies[:2])) == 2
 
 
 def test_one_match_between_two_groups_of_copies_does_not_join_them():

@@ -216,7 +216,7 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     files, others = rows, np.concatenate([rows[count:], rows[:count]])
     odds = np.concatenate([sure[graphic], sure[graphic]])
     one_size = size_code[rows[:count]] == size_code[rows[count:]]
-    copies = one_size & keep[graphic] & (sure[graphic] >= SURE_COPIES)
+    copies = sure_copies(pairs, sure, read, threshold)[graphic]
     cluster = np.arange(len(known))  # drawings of one size called one asset: one candidate
     same_size = Pairs(rows[:count][copies], rows[count:][copies], sure[graphic][copies])
     for group in connected_groups(len(known), same_size):
@@ -238,6 +238,17 @@ def clear_best(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float)
     shared = np.isin(assets, assets[keep[graphic]]) & (sure[graphic] > -np.inf)
     keep[graphic[shared]] = True  # copies share their pairs
     return keep
+
+
+def sure_copies(pairs: Pairs, sure: np.ndarray, read: Drawings, threshold: float) -> np.ndarray:
+    """Which of ``pairs`` (``sure`` as for ``clear_best``) are surely two copies of one asset:
+    drawings of one size found at ``threshold`` that the classifier calls one asset by at least
+    ``SURE_COPIES`` log-odds (an icon saved again in another format)."""
+    out = (sure >= SURE_COPIES) & (sure < np.inf) & (pairs.scores >= threshold)
+    for k in np.flatnonzero(out).tolist():
+        a, b = read(int(pairs.first[k])), read(int(pairs.second[k]))
+        out[k] = a is not None and b is not None and a.size == b.size
+    return out
 
 
 def one_asset_odds(pairs: Pairs, read: Drawings, threshold: float) -> np.ndarray:

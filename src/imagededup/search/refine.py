@@ -10,7 +10,8 @@ their features agree on one (``search.geometry``). Then copies of one original t
 other are joined through shared neighbours (``search.neighbours``) and those new pairs are
 checked too. Last, groups are formed surest pair first: two groups join only when at least half
 the pairs across them are matches (one false match does not join two groups of copies), and no
-group may hold two graphics that no pair links directly or that are mirror images of each other.
+group may hold two graphics that no pair links (directly, or through a sure copy of one in another
+format: ``graphics.sure_copies``) or that are mirror images of each other.
 """
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ from imagededup.search.geometry import (
     rescues,
     searched_down,
 )
-from imagededup.search.graphics import SearchVectors, clear_best, graphic_candidates
+from imagededup.search.graphics import (
+    SearchVectors,
+    clear_best,
+    graphic_candidates,
+    sure_copies,
+)
 from imagededup.search.neighbours import shared_neighbour_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.search.verify import verified, without_chains
@@ -73,7 +79,7 @@ def refined(
         checked, sure = _with_verified(checked, sure, hops, read, threshold)
     joined = shared_neighbour_pairs(checked, len(paths))
     checked, sure = _with_verified(checked, sure, joined, read, threshold)
-    return without_chains(checked, read, sure)
+    return without_chains(checked, read, sure, sure_copies(checked, sure, read, threshold))
 
 
 def _with_verified(

@@ -23,6 +23,7 @@ from typing import cast
 
 import numpy as np
 
+from imagededup.groups import connected_groups
 from imagededup.search.drawing import Drawing, Drawings, Hues, turn_differences
 from imagededup.search.graphics import one_asset_odds
 from imagededup.search.pairs import Pairs
@@ -137,14 +138,19 @@ def verified(
     return pairs.take(keep), sure[keep]
 
 
-def without_chains(pairs: Pairs, read: Drawings, sure: np.ndarray) -> Pairs:
+def without_chains(
+    pairs: Pairs, read: Drawings, sure: np.ndarray, copies: np.ndarray | None = None
+) -> Pairs:
     """``pairs`` less those that would chain images into a group they do not match. Pairs are
     taken surest first (``sure``, as ``verified`` gives it; then by score) and one is dropped
     when fewer than ``LINKED`` of the pairs across the two groups it joins are in ``pairs``
     (one false match would join two groups of copies), or when the groups hold two graphics
     that no pair links or that are mirror images (or turns) of each other (each pair of
     graphics may pass the classifier while a chain joins an arrow with its mirror image, or two
-    icons of one theme, through a third drawing). ``read`` as for ``verified``."""
+    icons of one theme, through a third drawing). A pair with one of the ``copies`` (a mask of
+    ``pairs``: ``graphics.sure_copies``) links each of its copies too: an icon's other size is
+    found with its PNG but not always with its lossy WebP or JPEG. ``read`` as for
+    ``verified``."""
     low = np.minimum(pairs.first, pairs.second).astype(np.int64)
     high = np.maximum(pairs.first, pairs.second).astype(np.int64)
     count = int(high.max()) + 1 if len(pairs) else 0
@@ -170,10 +176,18 @@ def without_chains(pairs: Pairs, read: Drawings, sure: np.ndarray) -> Pairs:
             graphics[i] = [] if found is None else [(i, found)]
         return graphics[i]
 
+    copy_of: dict[int, int] = {}  # file -> the first file of its group of copies
+    if copies is not None and copies.any():
+        for group in connected_groups(count, pairs.take(copies)):
+            copy_of.update(dict.fromkeys(group, group[0]))
+    ends = zip(low.tolist(), high.tolist(), strict=True)
+    linked = {_ordered(copy_of.get(i, i), copy_of.get(j, j)) for i, j in ends}
+
     def paired(i: int, j: int) -> bool:
         code = min(i, j) * count + max(i, j)
         at = int(np.searchsorted(codes, code))
-        return at < len(codes) and int(codes[at]) == code
+        found = at < len(codes) and int(codes[at]) == code
+        return found or _ordered(copy_of.get(i, i), copy_of.get(j, j)) in linked
 
     def joinable(left: list[tuple[int, Drawing]], right: list[tuple[int, Drawing]]) -> bool:
         return all(paired(i, j) and not mirror_images(x, y) for i, x in left for j, y in right)
@@ -209,3 +223,7 @@ def without_chains(pairs: Pairs, read: Drawings, sure: np.ndarray) -> Pairs:
         else:
             join(*((a, b) if size.get(a, 1) >= size.get(b, 1) else (b, a)))
     return pairs.take(keep)
+
+
+def _ordered(i: int, j: int) -> tuple[int, int]:
+    return (i, j) if i <= j else (j, i)
