@@ -180,14 +180,15 @@ def without_chains(
     if copies is not None and copies.any():
         for group in connected_groups(count, pairs.take(copies)):
             copy_of.update(dict.fromkeys(group, group[0]))
-    ends = zip(low.tolist(), high.tolist(), strict=True)
-    linked = {_ordered(copy_of.get(i, i), copy_of.get(j, j)) for i, j in ends}
+
+    def copies_paired(i: int, j: int) -> tuple[int, int]:
+        first, second = copy_of.get(i, i), copy_of.get(j, j)
+        return (first, second) if first <= second else (second, first)
+
+    linked = {copies_paired(i, j) for i, j in zip(low.tolist(), high.tolist(), strict=True)}
 
     def paired(i: int, j: int) -> bool:
-        code = min(i, j) * count + max(i, j)
-        at = int(np.searchsorted(codes, code))
-        found = at < len(codes) and int(codes[at]) == code
-        return found or _ordered(copy_of.get(i, i), copy_of.get(j, j)) in linked
+        return copies_paired(i, j) in linked
 
     def joinable(left: list[tuple[int, Drawing]], right: list[tuple[int, Drawing]]) -> bool:
         return all(paired(i, j) and not mirror_images(x, y) for i, x in left for j, y in right)
@@ -223,7 +224,3 @@ def without_chains(
         else:
             join(*((a, b) if size.get(a, 1) >= size.get(b, 1) else (b, a)))
     return pairs.take(keep)
-
-
-def _ordered(i: int, j: int) -> tuple[int, int]:
-    return (i, j) if i <= j else (j, i)
