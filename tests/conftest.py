@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageEnhance, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "images"
 ORIGINALS = ["astronaut", "chelsea", "coffee", "rocket", "hubble_deep_field"]
@@ -138,3 +138,30 @@ def scanned(photo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Scanne
     )
     assert found.returncode == 0, found.stderr
     return Scanned(base, library, result, report, found.stdout)
+
+
+def screenshot(picture: Image.Image, share: float) -> Image.Image:
+    """A 1280x800 screenshot of an image viewer: a dark frame, ``picture`` on the left at
+    ``share`` of the width, and lines of text to its right (corners that match nothing)."""
+    shot = Image.new("RGB", (1280, 800), (40, 40, 40))
+    draw = ImageDraw.Draw(shot)
+    draw.rectangle((16, 16, 1264, 784), fill=(245, 245, 245))
+    width = int(1280 * share)
+    height = width * picture.height // picture.width
+    shot.paste(picture.resize((width, height)), (20, (800 - height) // 2))
+    for y in range(40, 760, 22):
+        draw.line((40 + width, y, 240 + width + y * 37 % 300, y), fill=(30, 30, 30), width=3)
+    return shot
+
+
+@pytest.fixture(scope="session")
+def viewer(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four example photos blurred smooth (too smooth for keypoints), and a screenshot showing
+    the cat's at half its width."""
+    folder = tmp_path_factory.mktemp("viewer")
+    for name in ORIGINALS[:4]:
+        smooth = original(name).filter(ImageFilter.GaussianBlur(12))
+        smooth.save(folder / f"{name}.jpg", quality=92)
+    with Image.open(folder / "chelsea.jpg") as cat:
+        screenshot(cat, 0.5).save(folder / "chelsea_screenshot.png")
+    return folder

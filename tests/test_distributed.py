@@ -69,6 +69,22 @@ def encoded(folder, tmp_path_factory):
     return encode_dataset(folder, output_dir, batch_size=8)
 
 
+def test_a_smooth_photo_inside_a_screenshot_is_found_on_every_distributed_path(
+    viewer, cnn, tmp_path, capsys, monkeypatch
+):
+    encoded = encode_dataset(viewer, tmp_path / "encoded", batch_size=8)
+    found = find_duplicates_from_parquet(encoded.output_dir, root=viewer)
+    assert found == cnn.find_duplicates(image_dir=viewer)  # windows, as one process looks
+    assert found["chelsea.jpg"] == ["chelsea_screenshot.png"]
+    assert main(["find", str(viewer), "--quiet"]) == 0
+    one_machine = capsys.readouterr().out
+    assert "chelsea_screenshot.png" in one_machine
+    monkeypatch.setattr(finder, "RAY_SEARCH_MIN_FILES", 1)  # the search itself on Ray
+    args = ["find", str(viewer), "--quiet", "--ray", "--ray-output", str(tmp_path / "out")]
+    assert main(args) == 0
+    assert_same_report(capsys.readouterr().out, one_machine)
+
+
 def test_shards_hold_good_images_with_single_machine_vectors(encoded, single, cnn):
     single, skipped = single
     assert encoded.encoded == len(single) == 24 and encoded.reused == 0

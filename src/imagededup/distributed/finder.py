@@ -18,7 +18,7 @@ import numpy as np
 from imagededup.distributed import shards
 from imagededup.distributed.encode import encode_dataset
 from imagededup.distributed.ray_search import find_duplicates_on_ray, read_pairs, read_vectors
-from imagededup.distributed.search import background_of, search_settings
+from imagededup.distributed.search import background_of, search_settings, windows_of
 from imagededup.methods.cnn import CNN
 from imagededup.results import ScoredMap, duplicate_map
 from imagededup.search.drawing import Drawing, Drawings
@@ -27,6 +27,7 @@ from imagededup.search.geometry import candidate_floor, rescues
 from imagededup.search.graphics import SearchVectors, pairs_of_graphics
 from imagededup.search.pairs import Pairs
 from imagededup.search.refine import refined
+from imagededup.search.windows import own_views
 
 RAY_SEARCH_MIN_FILES = 100_000
 """From this many files on, ``find --ray`` searches on Ray too. Measured on one 2-core machine
@@ -101,7 +102,10 @@ def pairs_map(
     over = pairs.take(pairs.scores >= threshold)
     read = Drawings(paths)  # one read of each file, for the graphics' search and the checks
     found = unique_pairs(Pairs.concat([over, graphic_pairs(output_dir, paths, read, threshold)]))
-    kept = refined(found, paths, threshold, read=read, below=pairs if rescue else None)
+    manifest = shards.read_manifest(output_dir) or {}
+    windows = windows_of(manifest, paths, ShardViews(output_dir, paths, manifest))
+    below = pairs if rescue else None
+    kept = refined(found, paths, threshold, read=read, below=below, windows=windows)
     return cast(ScoredMap, duplicate_map(list(names), kept, scores=True))
 
 
@@ -111,26 +115,63 @@ def graphic_pairs(output_dir: Path, paths: list[str], read: Drawings, threshold:
     the vectors of only the graphics, read from ``output_dir``'s shards: the Ray search keeps
     no pair under the threshold, and graphics are few in most collections."""
     graphics = [i for i in range(len(read)) if read.graphic(i) is not None]
-    shard_paths, located = shards.locate_embeddings(output_dir)
-    if located is None or len(graphics) < 2:
+    if len(graphics) < 2:
         return Pairs.empty()
-    columns = (located[name].to_pylist() for name in ("path", "shard", "row"))
-    where = {os.fsdecode(path): (shard, row) for path, shard, row in zip(*columns, strict=True)}
+    shard_paths, where = located(output_dir)
     found = [i for i in graphics if paths[i] in where]
-    places = np.array([where[paths[i]] for i in found], np.int64).reshape(-1, 2)
-    vectors = np.empty((len(found), 0), np.float32)
-    for shard in np.unique(places[:, 0]).tolist():
-        mine = np.flatnonzero(places[:, 0] == shard)
-        block = read_vectors(shard_paths[shard], places[mine, 1])
-        if vectors.shape[1] == 0:
-            vectors = np.empty((len(found), block.shape[1]), np.float32)
-        vectors[mine] = block
+    vectors = vectors_of(shard_paths, [where[paths[i]] for i in found])
+    if vectors is None:
+        return Pairs.empty()
     manifest = shards.read_manifest(output_dir) or {}
     searched = SearchVectors(vectors, manifest.get("view_count", 1), background_of(manifest))
     drawings = [cast(Drawing, read.graphic(i)) for i in found]
     candidates = pairs_of_graphics(searched, drawings, threshold)
     index = np.array(found, np.int64)
     return Pairs(index[candidates.first], index[candidates.second], candidates.scores)
+
+
+def located(output_dir: Path) -> tuple[list[Path], dict[str, tuple[int, int]]]:
+    """The shard files of ``output_dir`` and ``{path: (shard, row)}`` of each file encoded."""
+    shard_paths, table = shards.locate_embeddings(output_dir)
+    if table is None:
+        return shard_paths, {}
+    columns = (table[name].to_pylist() for name in ("path", "shard", "row"))
+    return shard_paths, {
+        os.fsdecode(p): (shard, row) for p, shard, row in zip(*columns, strict=True)
+    }
+
+
+def vectors_of(shard_paths: list[Path], places: list[tuple[int, int]]) -> np.ndarray | None:
+    """The vectors at ``places`` (``(shard, row)``), one row each; None for no place."""
+    if not places:
+        return None
+    at = np.array(places, np.int64).reshape(-1, 2)
+    vectors = np.empty((len(at), 0), np.float32)
+    for shard in np.unique(at[:, 0]).tolist():
+        mine = np.flatnonzero(at[:, 0] == shard)
+        block = read_vectors(shard_paths[shard], at[mine, 1])
+        if vectors.shape[1] == 0:
+            vectors = np.empty((len(at), block.shape[1]), np.float32)
+        vectors[mine] = block
+    return vectors
+
+
+class ShardViews:
+    """Each file's own view (``search.windows``), read from ``output_dir``'s shards on first
+    use: the driver of a Ray search holds no vectors, and few files need one."""
+
+    def __init__(self, output_dir: Path, paths: list[str], manifest: dict) -> None:
+        self.output_dir, self.paths = output_dir, paths
+        self.view_count = int(manifest.get("view_count", 1))
+        self.where: tuple[list[Path], dict[str, tuple[int, int]]] | None = None
+
+    def __call__(self, i: int) -> np.ndarray | None:
+        if self.where is None:
+            self.where = located(self.output_dir)
+        shard_paths, where = self.where
+        place = where.get(self.paths[i])
+        vectors = None if place is None else vectors_of(shard_paths, [place])
+        return None if vectors is None else own_views(vectors, self.view_count)(0)
 
 
 def _relative(path: str, root: Path) -> str:

@@ -8,19 +8,22 @@ memory, ``ray_search.find_duplicates_on_ray`` runs the same search partitioned o
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 
 from imagededup.distributed import shards
 from imagededup.heap import return_freed_memory
-from imagededup.models.registry import background
+from imagededup.models.onnx import OnnxEncoder
+from imagededup.models.registry import BUILTIN_MODELS, background, load_encoder
 from imagededup.results import DuplicateMap, duplicate_map, saved
 from imagededup.search.copies import duplicate_pairs
 from imagededup.search.graphics import SearchVectors
 from imagededup.search.pairs import Pairs
 from imagededup.search.refine import refined
+from imagededup.search.windows import Windows, own_views
 from imagededup.validation import check_similarity_threshold
 
 PathLike = str | os.PathLike[str]
@@ -65,7 +68,9 @@ def find_duplicates_from_parquet(
     )
     if names:
         pairs = duplicate_pairs(vectors, threshold, views, approximate, searched.background)
-    pairs = refined(pairs, [paths[i] for _, i in keep], threshold, searched)
+    files = [paths[i] for _, i in keep]
+    windows = windows_of(manifest, files, own_views(vectors, views))
+    pairs = refined(pairs, files, threshold, searched, windows=windows)
     return saved(duplicate_map(names, pairs, scores=scores), outfile)
 
 
@@ -82,6 +87,23 @@ def background_of(manifest: dict) -> np.ndarray | None:
     """The shipped background (``models.registry.background``) of the model that encoded the
     shards, named first in its ``model_id``."""
     return background(str(manifest.get("model_id", "")).split("|", 1)[0])
+
+
+def windows_of(
+    manifest: dict, paths: Sequence[PathLike], own: Callable[[int], np.ndarray | None]
+) -> Windows | None:
+    """Windows of ``paths`` (``search.windows``; ``own``: each file's own view) embedded by the
+    registered model that encoded the shards, loaded on first use; None for a model not
+    registered here."""
+    name = str(manifest.get("model_id", "")).split("|", 1)[0]
+    if name not in BUILTIN_MODELS:
+        return None
+    return Windows(paths, lambda path, parts: _encoder(name).windows(path, parts), own)
+
+
+@cache
+def _encoder(name: str) -> OnnxEncoder:
+    return load_encoder(name)
 
 
 def relative_names(paths: list[str], root: PathLike) -> list[str | None]:

@@ -12,12 +12,13 @@ import math
 import os
 import threading
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
 
-from imagededup.images.views import View, centre, view_parts
+from imagededup.images.views import View, centre, view_parts, window
 
 try:  # HEIC/HEIF photos (iPhones) with the optional extra: pip install "imagededup[heif]"
     from pillow_heif import register_heif_opener
@@ -85,6 +86,27 @@ def load_views(
             turn, keep = view_parts(angle)
             views[k] = np.asarray(_rotated(centre(image, keep), turn, view_size))
         return np.asarray(image, dtype=np.uint8), views
+    except (OSError, ValueError, SyntaxError, MemoryError) as exc:
+        raise DecodeError(f"cannot decode image: {exc}") from exc
+    finally:
+        rgb.close()
+
+
+def load_windows(
+    source: str | os.PathLike[str] | np.ndarray,
+    size: int,
+    windows: Sequence[tuple[float, tuple[float, float]]],
+    window_size: int,
+) -> np.ndarray:
+    """``windows`` (``(keep, place)``, see ``views.window``) of the image squashed to ``size x
+    size``, as views are cut, each resized to ``window_size``: ``len(windows) x window_size x
+    window_size x 3`` uint8. Raises ``DecodeError``."""
+    rgb = load_rgb(source, (size + 1) // 2, squashed=True)
+    try:
+        image = _resized(rgb, size)
+        square = (window_size, window_size)
+        cut = [window(image, keep, place).resize(square, _RESAMPLE) for keep, place in windows]
+        return np.stack([np.asarray(part, dtype=np.uint8) for part in cut])
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise DecodeError(f"cannot decode image: {exc}") from exc
     finally:

@@ -25,3 +25,12 @@ def centre(image: Image.Image, keep: float) -> Image.Image:
     margin_x = round(image.width * (1.0 - keep) / 2)
     margin_y = round(image.height * (1.0 - keep) / 2)
     return image.crop((margin_x, margin_y, image.width - margin_x, image.height - margin_y))
+
+
+def window(image: Image.Image, keep: float, place: tuple[float, float]) -> Image.Image:
+    """The ``keep`` of each side of ``image`` set ``place`` of the way across what is left of
+    each (``(0, 0)``: the top left corner, ``(1, 1)``: the bottom right)."""
+    width, height = round(image.width * keep), round(image.height * keep)
+    left = round((image.width - width) * place[0])
+    top = round((image.height - height) * place[1])
+    return image.crop((left, top, left + width, top + height))

@@ -20,6 +20,7 @@ from imagededup.search.graphics import SearchVectors
 from imagededup.search.pairs import Pairs
 from imagededup.search.refine import refined
 from imagededup.search.sources import Sources
+from imagededup.search.windows import Windows, own_views
 from imagededup.store import EmbeddingStore
 from imagededup.validation import (
     accept_removed,
@@ -229,7 +230,10 @@ class CNN(Finder[np.ndarray]):
             paths = self.sources.paths((name, source[name]) for name in names)
         else:
             paths = [Path(source) / name for name in names]
-        return refined(pairs, paths, threshold, searched)
+        windows = None
+        if self._own(codes):  # the model that made the vectors embeds the windows
+            windows = Windows(paths, self.encoder.windows, own_views(codes, searched.view_count))
+        return refined(pairs, paths, threshold, searched, windows=windows)
 
     def _index(self, folder: PathLike, recursive: bool) -> Index:
         return Index(self).add(image_dir=folder, recursive=recursive)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from imagededup.images.decode import DECODER_VERSION, load_views
+from imagededup.images.decode import DECODER_VERSION, load_views, load_windows
 from imagededup.images.loader import default_workers
 from imagededup.images.views import View
 from imagededup.models.backends import load_backend
@@ -140,6 +141,17 @@ class OnnxEncoder:
             parts.append(flat.reshape(len(images), -1))
         vectors = np.concatenate(parts, axis=1) / np.float32(np.sqrt(self.view_count))
         return vectors.astype(EMBEDDING_DTYPE)
+
+    def windows(
+        self,
+        source: str | os.PathLike[str] | np.ndarray,
+        windows: Sequence[tuple[float, tuple[float, float]]],
+    ) -> np.ndarray:
+        """Unit vectors of ``windows`` of ``source`` (``images.decode.load_windows``), each
+        embedded as a view is (at the views' size), one row each. Raises ``DecodeError``."""
+        spec = self.spec
+        size = (spec.view_size or spec.input_size) if spec.views else spec.input_size
+        return self._embed(load_windows(source, spec.input_size, windows, size))
 
     def _embed(self, pixels: np.ndarray) -> np.ndarray:
         return np.concatenate(

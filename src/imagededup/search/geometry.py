@@ -35,6 +35,7 @@ from imagededup.search.drawing import Drawings
 from imagededup.search.graphics import SearchVectors
 from imagededup.search.neighbours import shared_neighbour_pairs
 from imagededup.search.pairs import Pairs, runs
+from imagededup.search.windows import Windows
 
 MARGIN = 0.2
 """Pairs of photos are candidates down to this far below the search's threshold."""
@@ -263,6 +264,12 @@ class Scenes:
             ends = zip(pairs.first.tolist(), pairs.second.tolist(), strict=True)
             return np.fromiter(pool.map(count, ends), np.int64, count=len(pairs))
 
+    def smooth(self, i: int) -> bool:
+        """Whether image ``i`` (read by ``fitted`` already) has only faint keypoints or too few
+        to compare: too smooth for its keypoints to confirm a copy (a wallpaper, a sky)."""
+        found = self.read.get(i)
+        return found is None or found.faint
+
 
 def confirmed(pairs: Pairs, scenes: Scenes, least: np.ndarray | int = INLIERS) -> np.ndarray:
     """Which of ``pairs`` of photos (found under the threshold) show one scene: at least
@@ -270,10 +277,22 @@ def confirmed(pairs: Pairs, scenes: Scenes, least: np.ndarray | int = INLIERS) -
     return scenes.fitted(pairs) >= least
 
 
-def rescued(found: Pairs, threshold: float, read: Drawings, scenes: Scenes) -> Pairs:
-    """The ``candidates_under`` ``threshold`` of the pairs ``found`` that ``confirmed`` keeps."""
+def rescued(
+    found: Pairs,
+    threshold: float,
+    read: Drawings,
+    scenes: Scenes,
+    windows: Windows | None = None,
+) -> Pairs:
+    """The ``candidates_under`` ``threshold`` of the pairs ``found`` that ``confirmed`` keeps,
+    and, with the model's ``windows`` at hand, those of a smooth photo that a window of the
+    other shows (``search.windows``)."""
     candidates, least = candidates_under(found, threshold, read)
-    return candidates.take(confirmed(candidates, scenes, least))
+    fits = confirmed(candidates, scenes, least)
+    if windows is not None:
+        unsure = np.flatnonzero(~fits)
+        fits[unsure] = windows.shown(candidates.take(unsure), scenes.smooth)
+    return candidates.take(fits)
 
 
 def refuted(pairs: Pairs, sure: np.ndarray, scenes: Scenes, threshold: float) -> np.ndarray:

@@ -6,12 +6,14 @@ small flat drawings), and every pair that involves a graphic is decided from its
 clear best match of both its files at the other's size (``graphics.clear_best``). Pairs of
 photos just over the threshold whose local features agree on no transform are dropped; pairs
 just under it, and pairs of photos that share a neighbour whatever their score, are kept when
-their features agree on one (``search.geometry``). Then copies of one original that missed each
-other are joined through shared neighbours (``search.neighbours``) and those new pairs are
-checked too. Last, groups are formed surest pair first: two groups join only when at least half
-the pairs across them are matches (one false match does not join two groups of copies), and no
-group may hold two graphics that no pair links (directly, or through a sure copy of one in another
-format: ``graphics.sure_copies``) or that are mirror images of each other.
+their features agree on one (``search.geometry``); a pair just under it where one photo is too
+smooth for keypoints also when a window of the other shows it (``search.windows``). Then copies
+of one original that missed each other are joined through shared neighbours
+(``search.neighbours``) and those new pairs are checked too. Last, groups are formed surest pair
+first: two groups join only when at least half the pairs across them are matches (one false
+match does not join two groups of copies), and no group may hold two graphics that no pair links
+(directly, or through a sure copy of one in another format: ``graphics.sure_copies``) or that
+are mirror images of each other.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from imagededup.search.graphics import (
 from imagededup.search.neighbours import shared_neighbour_pairs
 from imagededup.search.pairs import Pairs
 from imagededup.search.verify import verified, without_chains
+from imagededup.search.windows import Windows
 
 
 def refined(
@@ -50,6 +53,7 @@ def refined(
     searched: SearchVectors | None = None,
     read: Drawings | None = None,
     below: Pairs | None = None,
+    windows: Windows | None = None,
 ) -> Pairs:
     """``pairs`` found at ``threshold`` among the files ``paths`` (None: unknown, never
     checked), with the graphics' own candidates and the photos' candidates under the threshold
@@ -58,7 +62,9 @@ def refined(
     elsewhere (Ray) gives the pairs it found down to ``geometry.candidate_floor`` as ``below``
     instead, when ``geometry.rescues`` allows. Each file is read at most once for its pixel
     checks (``Drawings``, at most 64 px; ``read``: those of ``paths`` read already) and, if a
-    photo in a pair near the threshold, once for its keypoints (``Scenes``, 384 px)."""
+    photo in a pair near the threshold, once for its keypoints (``Scenes``, 384 px). With the
+    model's ``windows``, a photo under the threshold too smooth for keypoints is also looked
+    for inside the other file of its pair (``search.windows``)."""
     read = Drawings(paths) if read is None else read
     if searched is not None:
         candidates = graphic_candidates(searched, threshold, read)
@@ -72,7 +78,7 @@ def refined(
     if searched is not None and rescues(searched.calibrated, threshold):
         below = searched_down(searched, threshold)
     if below is not None:
-        candidates = rescued(below, threshold, read, scenes)
+        candidates = rescued(below, threshold, read, scenes, windows)
         checked, sure = _with_verified(checked, sure, candidates, read, threshold)
         hops = neighbour_candidates(checked, len(paths), read)
         hops = hops.take(confirmed(hops, scenes))
