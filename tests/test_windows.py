@@ -56,3 +56,16 @@ def test_windows_lie_where_they_are_placed():
     corner = np.asarray(window(image, 0.5, (1.0, 1.0)))
     assert (corner == np.asarray(image)[40:, 50:]).all()
     assert (np.asarray(window(image, 0.5, (0.5, 0.5))) == np.asarray(image)[20:60, 25:75]).all()
+
+
+def test_a_file_gone_or_broken_since_it_was_encoded_shows_nothing(cnn: CNN, viewer: Path, tmp_path):
+    shot = tmp_path / "shot.png"
+    shot.write_bytes((viewer / "chelsea_screenshot.png").read_bytes()[:2000])  # truncated
+    paths = [viewer / "chelsea.jpg", shot, tmp_path / "gone.png", None]
+    own = cnn.encode_image(image_file=viewer / "chelsea.jpg")[0]
+    vectors = np.stack([own] * 4)
+    seen = windows.Windows(
+        paths, cnn.encoder.windows, windows.own_views(vectors, cnn.view_count(vectors))
+    )
+    pairs = Pairs(np.array([0, 0, 0]), np.array([1, 2, 3]), np.zeros(3))
+    assert not seen.shown(pairs, lambda i: i == 0).any()

@@ -164,14 +164,17 @@ class ShardViews:
         self.output_dir, self.paths = output_dir, paths
         self.view_count = int(manifest.get("view_count", 1))
         self.where: tuple[list[Path], dict[str, tuple[int, int]]] | None = None
+        self.read: dict[int, np.ndarray | None] = {}
 
     def __call__(self, i: int) -> np.ndarray | None:
-        if self.where is None:
-            self.where = located(self.output_dir)
-        shard_paths, where = self.where
-        place = where.get(self.paths[i])
-        vectors = None if place is None else vectors_of(shard_paths, [place])
-        return None if vectors is None else own_views(vectors, self.view_count)(0)
+        if i not in self.read:
+            if self.where is None:
+                self.where = located(self.output_dir)
+            shard_paths, where = self.where
+            place = where.get(self.paths[i])
+            vectors = None if place is None else vectors_of(shard_paths, [place])
+            self.read[i] = None if vectors is None else own_views(vectors, self.view_count)(0)
+        return self.read[i]
 
 
 def _relative(path: str, root: Path) -> str:

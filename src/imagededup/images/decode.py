@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from imagededup.images.views import View, centre, view_parts, window
+from imagededup.images.views import View, Window, centre, view_parts, window
 
 try:  # HEIC/HEIF photos (iPhones) with the optional extra: pip install "imagededup[heif]"
     from pillow_heif import register_heif_opener
@@ -95,7 +95,7 @@ def load_views(
 def load_windows(
     source: str | os.PathLike[str] | np.ndarray,
     size: int,
-    windows: Sequence[tuple[float, tuple[float, float]]],
+    windows: Sequence[Window],
     window_size: int,
 ) -> np.ndarray:
     """``windows`` (``(keep, place)``, see ``views.window``) of the image squashed to ``size x

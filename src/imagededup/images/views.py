@@ -11,6 +11,8 @@ from __future__ import annotations
 from PIL import Image
 
 View = float | tuple[float, float]
+Window = tuple[float, tuple[float, float]]
+"""``(keep, place)``: that share of each side, that far across what is left (``window``)."""
 
 
 def view_parts(view: View) -> tuple[float, float]:

@@ -14,7 +14,7 @@ import numpy as np
 
 from imagededup.images.decode import DECODER_VERSION, load_views, load_windows
 from imagededup.images.loader import default_workers
-from imagededup.images.views import View
+from imagededup.images.views import View, Window
 from imagededup.models.backends import load_backend
 from imagededup.vectors import EMBEDDING_DTYPE, normalize
 
@@ -145,7 +145,7 @@ class OnnxEncoder:
     def windows(
         self,
         source: str | os.PathLike[str] | np.ndarray,
-        windows: Sequence[tuple[float, tuple[float, float]]],
+        windows: Sequence[Window],
     ) -> np.ndarray:
         """Unit vectors of ``windows`` of ``source`` (``images.decode.load_windows``), each
         embedded as a view is (at the views' size), one row each. Raises ``DecodeError``."""

@@ -21,11 +21,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from imagededup.images.decode import DecodeError
+from imagededup.images.views import Window
 from imagededup.search.pairs import Pairs
 from imagededup.vectors import normalize
 
-Window = tuple[float, tuple[float, float]]
-"""``(keep, place)``: that share of each side, that far across what is left (``views.window``)."""
 KEEPS = (0.5, 0.65)
 """Shares of each side of the larger file's windows."""
 PLACES = tuple((x, y) for y in (0.0, 0.5, 1.0) for x in (0.0, 0.5, 1.0))
@@ -61,8 +60,11 @@ class Windows:
             if smooth(i) == smooth(j):
                 continue
             outer, inner = (j, i) if smooth(i) else (i, j)
-            windows, own = self._windows(outer), self.own(inner)
-            out[k] = windows is not None and own is not None and (windows @ own).max() >= SHOWN
+            windows = self._windows(outer)
+            if windows is None:
+                continue
+            own = self.own(inner)
+            out[k] = own is not None and (windows @ own).max() >= SHOWN
         return out
 
     def _windows(self, i: int) -> np.ndarray | None:
