@@ -12,7 +12,8 @@ import math
 import os
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -78,18 +79,12 @@ def load_views(
     and resized in the same step. JPEGs are drafted to no less than ``size``.
     """
     view_size = view_size or size
-    rgb = load_rgb(source, (size + 1) // 2, squashed=True)  # drafts to twice what it is given
-    try:
-        image = _resized(rgb, size)
+    with _squashed(source, size) as image:
         views = np.empty((len(angles), view_size, view_size, 3), np.uint8)
         for k, angle in enumerate(angles):
             turn, keep = view_parts(angle)
             views[k] = np.asarray(_rotated(centre(image, keep), turn, view_size))
         return np.asarray(image, dtype=np.uint8), views
-    except (OSError, ValueError, SyntaxError, MemoryError) as exc:
-        raise DecodeError(f"cannot decode image: {exc}") from exc
-    finally:
-        rgb.close()
 
 
 def load_windows(
@@ -101,12 +96,19 @@ def load_windows(
     """``windows`` (``(keep, place)``, see ``views.window``) of the image squashed to ``size x
     size``, as views are cut, each resized to ``window_size``: ``len(windows) x window_size x
     window_size x 3`` uint8. Raises ``DecodeError``."""
-    rgb = load_rgb(source, (size + 1) // 2, squashed=True)
-    try:
-        image = _resized(rgb, size)
-        square = (window_size, window_size)
+    square = (window_size, window_size)
+    with _squashed(source, size) as image:
         cut = [window(image, keep, place).resize(square, _RESAMPLE) for keep, place in windows]
         return np.stack([np.asarray(part, dtype=np.uint8) for part in cut])
+
+
+@contextmanager
+def _squashed(source: str | os.PathLike[str] | np.ndarray, size: int) -> Iterator[Image.Image]:
+    """The image squashed to ``size x size``, for the caller to cut views or windows from;
+    any failure, decoding or cutting, raised as ``DecodeError``."""
+    rgb = load_rgb(source, (size + 1) // 2, squashed=True)  # drafts to twice what it is given
+    try:
+        yield _resized(rgb, size)
     except (OSError, ValueError, SyntaxError, MemoryError) as exc:
         raise DecodeError(f"cannot decode image: {exc}") from exc
     finally:
